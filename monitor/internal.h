@@ -1,0 +1,125 @@
+/*
+ * internal.h - shared by the files of monitor/ only: the VM structure and
+ * the vCPU services the emulation code is built from (segments, guest
+ * memory access with the CPU's checks, exceptions, operands).
+ */
+#ifndef BTVMM_MONITOR_INTERNAL_H
+#define BTVMM_MONITOR_INTERNAL_H
+
+#include <capstone/capstone.h> /* callout records name instructions by X86_INS_* */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cache/cache.h"
+#include "devices/devices.h"
+#include "monitor/boot.h"
+#include "monitor/log.h"
+#include "monitor/monitor.h"
+#include "monitor/options.h"
+#include "monitor/x86.h"
+#include "shadow_mmu/shadow_mmu.h"
+#include "translator/translator.h"
+
+#define NORETURN_FN __attribute__((noreturn))
+
+struct vm {
+	struct vm_config cfg;
+	struct guest_phys phys;
+	struct io_bus *bus;
+	struct console *console;
+	struct uart16550 *com1;
+	struct debug_exit *debug_exit;
+	struct tb_cache *cache;
+	struct xlat *xlat;
+	struct vcpu *vcpu;
+	struct boot_entry entry;
+
+	volatile int quit_request; /* Ctrl-A x on the console */
+	uint64_t flushes;	   /* translation cache flushes so far */
+	bool stop;		   /* leave the run loop */
+	int exit_status;	   /* what btvmm returns when it stops */
+	uint64_t *callout_counts;  /* per classification row (stats.c) */
+	uint32_t *callout_seen;	   /* bitmap of rows logged once (LOG_CALLOUT) */
+};
+
+/* ---- vcpu.c: state, mode, segments ---- */
+struct vcpu *vcpu_create(struct vm *vm);
+void vcpu_destroy(struct vcpu *v);
+/* Put the vCPU in the state a Multiboot kernel expects at @entry. */
+void vcpu_reset_multiboot(struct vcpu *v, const struct boot_entry *entry);
+/* Recompute the translation mode and the segments' fast-path bounds after
+ * any change to CPL, segment registers, CR0 or EFLAGS.TF. */
+void vcpu_update_mode(struct vcpu *v);
+/* Set a segment register's cache directly (no checks), then update. */
+void vcpu_set_segment(struct vcpu *v, int sreg, uint16_t selector, uint32_t base,
+		      uint32_t limit, uint16_t attr);
+/* Stop the VM with @status after printing @why (unless NULL). */
+void vm_request_stop(struct vm *vm, int status, const char *why);
+
+/* ---- exception.c ---- */
+/* Raise a guest exception from a callout or helper: record it and leave
+ * translated code. The vCPU's EIP must be where the guest should see it. */
+void vcpu_raise(struct vcpu *v, int vector, uint32_t error_code) NORETURN_FN;
+void vcpu_raise_noerr(struct vcpu *v, int vector) NORETURN_FN;
+void vcpu_raise_fault(struct vcpu *v, const struct mmu_fault *f) NORETURN_FN;
+/* Does this vector push an error code (SDM Vol. 3A 6.13)? */
+bool exception_has_error_code(int vector);
+/* Deliver the pending exception through the guest's IDT. Returns false if
+ * the VM must stop (a triple fault, or no way to deliver). */
+bool deliver_pending_exception(struct vcpu *v);
+
+/* ---- segments.c: descriptor tables and segment loads ---- */
+/* Read the descriptor for @selector from the GDT/LDT. Returns false (and
+ * sets *error_code) if the selector is outside the table. */
+bool read_descriptor(struct vcpu *v, uint16_t selector, uint32_t desc[2]);
+/* Load a data/stack segment register as MOV/POP/LxS do, with the
+ * protection checks of SDM Vol. 3A 5.5-5.10; raises #GP/#SS/#NP. */
+void load_data_segment(struct vcpu *v, int sreg, uint16_t selector);
+/* Load CS for a far JMP/CALL to a code segment; raises on a bad target. */
+void load_code_segment(struct vcpu *v, uint16_t selector, uint32_t eip);
+
+/* ---- guest_mem.c: memory accesses of emulated instructions ---- */
+/* seg:offset -> linear, with the segment's limit and type checks (#GP/#SS). */
+uint32_t seg_linear(struct vcpu *v, int sreg, uint32_t offset, uint32_t len, bool write);
+/* Read/write guest memory at seg:offset; raise on any fault. */
+void guest_read(struct vcpu *v, int sreg, uint32_t offset, void *buf, uint32_t len);
+void guest_write(struct vcpu *v, int sreg, uint32_t offset, const void *buf, uint32_t len);
+/* Linear-address forms (after segmentation). @user: CPL 3 checks. */
+void guest_read_linear(struct vcpu *v, uint32_t linear, void *buf, uint32_t len, bool user);
+void guest_write_linear(struct vcpu *v, uint32_t linear, const void *buf, uint32_t len,
+			bool user);
+/* PUSH/POP of @size bytes on SS:ESP. */
+void stack_push(struct vcpu *v, uint32_t value, int size);
+uint32_t stack_pop(struct vcpu *v, int size);
+uint32_t stack_pointer_mask(const struct vcpu *v);
+
+/* ---- operand.c: callout operands ---- */
+uint32_t operand_ea(const struct vcpu *v, const struct callout_insn *ci, const struct operand *o);
+uint32_t operand_read(struct vcpu *v, const struct callout_insn *ci, int i);
+void operand_write(struct vcpu *v, const struct callout_insn *ci, int i, uint32_t value);
+uint32_t gpr_read(const struct vcpu *v, int reg, int size, bool high);
+void gpr_write(struct vcpu *v, int reg, int size, bool high, uint32_t value);
+
+/* ---- run.c ---- */
+int vcpu_run(struct vcpu *v);
+/* Drop all translations (and everything that points into them). */
+void vm_flush_translations(struct vm *vm);
+
+/* ---- signals.c: host faults in translated code ---- */
+int signals_init(struct vm *vm);
+
+/* ---- stats.c ---- */
+void stats_count_callout(struct vm *vm, const struct callout_insn *ci);
+void stats_report(struct vm *vm);
+
+/* ---- Privilege ---- */
+static inline unsigned cpl_of(const struct vcpu *v)
+{
+	return v->cpl;
+}
+static inline unsigned iopl_of(const struct vcpu *v)
+{
+	return (v->eflags & EFLAGS_IOPL_MASK) >> EFLAGS_IOPL_SHIFT;
+}
+
+#endif /* BTVMM_MONITOR_INTERNAL_H */

@@ -1,0 +1,166 @@
+/*
+ * run.c - the run loop (QEMU's cpu_exec, kvmtool's kvm_cpu__start): find or
+ * translate the block at CS:EIP, run translated code until it leaves, then
+ * act on why it left: chain a direct jump, deliver an exception, sleep in
+ * HLT, or stop.
+ */
+#include <poll.h>
+#include <stdio.h>
+
+#include "monitor/internal.h"
+
+void vm_flush_translations(struct vm *vm)
+{
+	cache_flush(vm->cache);
+	smmu_clear_code_pages(&vm->vcpu->mmu);
+	vm->flushes++;
+	log_mask_printf(LOG_CACHE, "translation cache flushed\n");
+}
+
+static void report_unsupported(struct vcpu *v, const struct xlat_result *r)
+{
+	char bytes[3 * 16 + 1] = "";
+
+	for (unsigned i = 0; i < r->nbytes; i++)
+		snprintf(bytes + 3 * i, 4, "%s%02x", i ? " " : "", r->bytes[i]);
+	pr_err("unsupported instruction at EIP %#010x (%s): bytes %s", r->eip, r->why, bytes);
+	vm_request_stop(v->vm, EXIT_GUEST_FATAL, NULL);
+}
+
+static struct tb *translate(struct vcpu *v)
+{
+	struct xlat_result r;
+
+	for (;;) {
+		switch (translate_block(v->vm->xlat, v, &r)) {
+		case XLAT_OK:
+			return r.tb;
+		case XLAT_CACHE_FULL:
+			vm_flush_translations(v->vm);
+			continue;
+		case XLAT_FETCH_FAULT:
+			if (r.fault.vector == EXC_PF)
+				v->cr2 = r.fault.cr2;
+			v->exception = (struct pending_exception){
+				.valid = true, .vector = r.fault.vector,
+				.has_error_code = true, .error_code = r.fault.error_code };
+			return NULL;
+		default:
+			report_unsupported(v, &r);
+			return NULL;
+		}
+	}
+}
+
+/* Does the second page of a two-page block still map where it did? */
+static bool second_page_matches(struct vcpu *v, const struct tb *tb)
+{
+	uint32_t next = (tb->cs_base + tb->eip + PAGE_SIZE) & PAGE_MASK, gpa;
+	struct mmu_fault f;
+
+	if (tb->phys_page[1] == TB_NO_PAGE)
+		return true;
+	if (smmu_translate(&v->mmu, next, MMU_FETCH, v->cpl == 3, &gpa, &f) < 0)
+		return false;
+	return (gpa & PAGE_MASK) == tb->phys_page[1];
+}
+
+/* The block for CS:EIP in the current mode: cached, or translated now. */
+static struct tb *find_tb(struct vcpu *v)
+{
+	uint32_t linear = v->seg[S_CS].base + v->eip, gpa;
+	struct mmu_fault f;
+	struct tb *tb;
+
+	if (smmu_translate(&v->mmu, linear, MMU_FETCH, v->cpl == 3, &gpa, &f) < 0) {
+		v->cr2 = f.cr2;
+		v->exception = (struct pending_exception){ .valid = true, .vector = f.vector,
+							   .has_error_code = true,
+							   .error_code = f.error_code };
+		return NULL;
+	}
+	tb = tb_lookup(v->vm->cache, v->eip, v->seg[S_CS].base, v->mode, gpa);
+	if (!tb || !second_page_matches(v, tb))
+		tb = translate(v);
+	if (tb)
+		jc_insert(&v->jc, tb);
+	return tb;
+}
+
+/* After a direct exit: find the target and patch the jump to it. */
+static struct tb *chain(struct vcpu *v, struct tb *from, int slot)
+{
+	uint64_t flushes = v->vm->flushes;
+	struct tb *to = find_tb(v);
+
+	if (!to || flushes != v->vm->flushes || from->invalid)
+		return to; /* @from may be gone: a flush reuses its memory */
+	if (to->phys_page[1] != TB_NO_PAGE) {
+		/* Its second page's mapping is only checked by lookups. */
+		v->stats.chains_refused++;
+		return to;
+	}
+	tb_link(v->vm->cache, from, slot, to);
+	return to;
+}
+
+static struct tb *handle_exit(struct vcpu *v, uint64_t ret)
+{
+	enum tb_exit why = tb_exit_kind(ret);
+
+	v->stats.exits[why]++;
+	if (why == TB_EXIT_JUMP0 || why == TB_EXIT_JUMP1)
+		return chain(v, tb_exit_tb(ret), why == TB_EXIT_JUMP1);
+	return NULL;
+}
+
+/* HLT with interrupts on: sleep until something happens. TODO(#3): wake
+ * on device interrupts; for now only the console can end the wait. */
+static void wait_for_event(struct vm *vm)
+{
+	struct pollfd pfd = { .fd = 0, .events = POLLIN };
+
+	poll(&pfd, 1, 100);
+	if (vm->com1)
+		uart16550_poll(vm->com1);
+}
+
+static uint64_t run_block(struct vcpu *v, struct tb *tb)
+{
+	uint64_t ret;
+
+	log_mask_printf(LOG_EXEC, "exec %04x:%08x\n", v->seg[S_CS].selector, tb->eip);
+	v->stats.entries++;
+	v->in_translated_code = true;
+	ret = xlat_enter(v->vm->xlat, v, tb->code);
+	v->in_translated_code = false;
+	return ret;
+}
+
+int vcpu_run(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	struct tb *tb = NULL;
+
+	while (!vm->stop) {
+		if (vm->quit_request) {
+			vm_request_stop(vm, EXIT_GUEST_OFF, NULL);
+			break;
+		}
+		if (v->exception.valid) {
+			deliver_pending_exception(v);
+			tb = NULL;
+			continue;
+		}
+		if (v->halted) {
+			wait_for_event(vm);
+			continue;
+		}
+		v->exit_request = 0;
+		if (!tb)
+			tb = find_tb(v);
+		if (tb)
+			tb = handle_exit(v, run_block(v, tb));
+	}
+	return vm->exit_status;
+}

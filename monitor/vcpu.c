@@ -1,0 +1,143 @@
+/*
+ * vcpu.c - the virtual CPU's state: creation, the machine state a
+ * Multiboot kernel is entered in (Multiboot spec 3.2), and the derived
+ * state translated code relies on: the translation mode and each segment's
+ * base and bounds (struct seg_fast).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "monitor/internal.h"
+
+/* Descriptor attributes of the flat segments Multiboot prescribes. */
+#define ATTR_FLAT_CODE (0xb | SEG_ATTR_S | SEG_ATTR_P | SEG_ATTR_DB | SEG_ATTR_G)
+#define ATTR_FLAT_DATA (0x3 | SEG_ATTR_S | SEG_ATTR_P | SEG_ATTR_DB | SEG_ATTR_G)
+
+struct vcpu *vcpu_create(struct vm *vm)
+{
+	struct vcpu *v = NULL;
+
+	/* The TLB and jump cache are probed at fixed offsets; keep the whole
+	 * structure cache-line aligned. */
+	if (posix_memalign((void **)&v, 64, sizeof(*v)) != 0)
+		return NULL;
+	memset(v, 0, sizeof(*v));
+	v->vm = vm;
+	return v;
+}
+
+void vcpu_destroy(struct vcpu *v)
+{
+	if (v)
+		smmu_destroy(&v->mmu);
+	free(v);
+}
+
+static bool seg_usable(const struct segment *s)
+{
+	return (s->attr & SEG_ATTR_P) && (s->attr & SEG_ATTR_S);
+}
+
+static bool seg_is_code(const struct segment *s)
+{
+	return s->attr & SEG_TYPE_CODE;
+}
+
+/* The offsets an access may touch: [lo, hi], or lo > hi for none. */
+static void seg_bounds(const struct segment *s, bool allowed, uint32_t *lo, uint32_t *hi)
+{
+	bool expand_down = !seg_is_code(s) && (s->attr & SEG_TYPE_DATA_EXPAND_DOWN);
+
+	*lo = 1;
+	*hi = 0;
+	if (!allowed || !seg_usable(s))
+		return;
+	if (!expand_down) {
+		*lo = 0;
+		*hi = s->limit;
+	} else if (s->limit != 0xffffffffu) {
+		/* Expand-down: valid offsets lie above the limit (SDM 3.4.5). */
+		*lo = s->limit + 1;
+		*hi = (s->attr & SEG_ATTR_DB) ? 0xffffffffu : 0xffffu;
+	}
+}
+
+static void seg_fast_update(struct vcpu *v, int sreg)
+{
+	const struct segment *s = &v->seg[sreg];
+	struct seg_fast *f = &v->seg_fast[sreg];
+	bool readable = !seg_is_code(s) || (s->attr & SEG_TYPE_CODE_READABLE);
+	bool writable = !seg_is_code(s) && (s->attr & SEG_TYPE_DATA_WRITABLE);
+
+	f->base = s->base;
+	seg_bounds(s, readable, &f->read_lo, &f->read_hi);
+	seg_bounds(s, writable, &f->write_lo, &f->write_hi);
+}
+
+static enum seg_kind seg_kind_of(const struct seg_fast *f)
+{
+	bool plain = f->read_lo == 0 && f->read_hi == 0xffffffffu && f->write_lo == 0 &&
+		     f->write_hi == 0xffffffffu;
+
+	if (!plain)
+		return SEG_CHECKED;
+	return f->base == 0 ? SEG_FLAT : SEG_BASED;
+}
+
+void vcpu_update_mode(struct vcpu *v)
+{
+	uint32_t mode = v->cpl & MODE_CPL_MASK;
+
+	for (int s = 0; s < X86_NR_SREGS; s++) {
+		seg_fast_update(v, s);
+		mode |= (uint32_t)seg_kind_of(&v->seg_fast[s]) << (MODE_SEG_SHIFT + 2 * s);
+	}
+	if (!(v->seg[S_CS].attr & SEG_ATTR_DB))
+		mode |= MODE_CODE16;
+	if (!(v->seg[S_SS].attr & SEG_ATTR_DB))
+		mode |= MODE_STACK16;
+	if (v->eflags & EFLAGS_TF)
+		mode |= MODE_SINGLE;
+	if (v->cr0 & (CR0_TS | CR0_EM))
+		mode |= MODE_FPU_TRAP;
+	v->mode = mode;
+}
+
+void vcpu_set_segment(struct vcpu *v, int sreg, uint16_t selector, uint32_t base,
+		      uint32_t limit, uint16_t attr)
+{
+	uint32_t old_cs_base = v->seg[S_CS].base;
+
+	v->seg[sreg] = (struct segment){ .selector = selector, .attr = attr, .base = base,
+					 .limit = limit };
+	/* The jump cache is keyed on EIP within CS: a new CS base makes its
+	 * entries mean other code. */
+	if (sreg == S_CS && base != old_cs_base)
+		jc_clear(&v->jc);
+	vcpu_update_mode(v);
+}
+
+void vcpu_reset_multiboot(struct vcpu *v, const struct boot_entry *entry)
+{
+	memset(v->regs, 0, sizeof(v->regs));
+	v->regs[R_EAX] = entry->eax;
+	v->regs[R_EBX] = entry->ebx;
+	v->regs[R_ESI] = entry->esi;
+	v->eip = entry->eip;
+	v->eflags = EFLAGS_FIXED1;
+	v->cpl = 0;
+	v->cr0 = CR0_PE | CR0_ET;
+	v->cr2 = v->cr3 = v->cr4 = 0;
+	smmu_write_cr4(&v->mmu, 0);
+	smmu_write_cr3(&v->mmu, 0);
+	smmu_write_cr0(&v->mmu, v->cr0);
+	v->gdtr = (struct dtable){ 0, 0 };
+	v->idtr = (struct dtable){ 0, 0x3ff };
+	v->ldtr = (struct segment){ 0 };
+	v->tr = (struct segment){ .attr = SYS_TYPE_TSS32_BUSY | SEG_ATTR_P, .limit = 0xffff };
+	for (int s = 0; s < X86_NR_SREGS; s++)
+		vcpu_set_segment(v, s, s == S_CS ? 0x08 : 0x10, 0, 0xffffffffu,
+				 s == S_CS ? ATTR_FLAT_CODE : ATTR_FLAT_DATA);
+	v->halted = false;
+	v->exception.valid = false;
+}

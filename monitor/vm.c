@@ -1,0 +1,152 @@
+/*
+ * vm.c - creating and destroying the virtual machine: guest RAM, the PC's
+ * devices, the vCPU with its shadow MMU, the translation cache and the
+ * translator, then the kernel, in the order listed in vm_create().
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "monitor/internal.h"
+
+#define COM1_BASE 0x3f8
+#define DEBUG_EXIT_PORT 0xf4
+
+void vm_request_stop(struct vm *vm, int status, const char *why)
+{
+	if (why)
+		fprintf(stderr, "%s\n", why);
+	if (!vm->stop)
+		vm->exit_status = status;
+	vm->stop = true;
+	if (vm->vcpu)
+		vm->vcpu->exit_request = 1;
+}
+
+/* isa-debug-exit: the guest asked to end with @status. */
+static void on_debug_exit(void *opaque, int status)
+{
+	vm_request_stop(opaque, status, NULL);
+}
+
+/* Shadow MMU hooks: device memory, and writes that hit translated code. */
+static bool on_mmio(void *opaque, uint64_t gpa, uint8_t *data, uint32_t len, bool is_write)
+{
+	struct vm *vm = opaque;
+
+	log_mask_printf(LOG_IO, "mmio %s %#llx/%u\n", is_write ? "write" : "read",
+			(unsigned long long)gpa, len);
+	return mmio_access(vm->bus, gpa, data, len, is_write);
+}
+
+static void on_code_write(void *opaque, uint32_t gpa_page)
+{
+	struct vm *vm = opaque;
+	unsigned n = tb_invalidate_page(vm->cache, gpa_page);
+
+	smmu_unprotect_code_page(&vm->vcpu->mmu, gpa_page);
+	vm->vcpu->mem_pending.smc = true;
+	log_mask_printf(LOG_CACHE, "write to code page %#x: %u blocks invalidated\n", gpa_page, n);
+}
+
+static int create_devices(struct vm *vm)
+{
+	struct irq_line no_irq = { 0 }; /* TODO(#3): COM1 on IRQ 4 through the 8259 */
+	int in_fd = vm->cfg.serial == SERIAL_STDIO ? STDIN_FILENO : -1;
+	int out_fd = vm->cfg.serial == SERIAL_STDIO ? STDOUT_FILENO : -1;
+
+	vm->bus = io_bus_create();					  /* port and MMIO table */
+	if (!vm->bus)
+		return -1;
+	vm->console = console_open(in_fd, out_fd, &vm->quit_request);	  /* host terminal */
+	vm->com1 = uart16550_create(vm->bus, COM1_BASE, no_irq, vm->console); /* COM1, 0x3f8 */
+	vm->debug_exit = debug_exit_create(vm->bus, DEBUG_EXIT_PORT, on_debug_exit, vm,
+					   STDERR_FILENO);		  /* test exit, 0xe9 */
+	if (!vm->console || !vm->com1 || !vm->debug_exit)
+		return -1;
+	return legacy_ports_register(vm->bus);				  /* POST port, DMA */
+}
+
+static int create_cpu(struct vm *vm)
+{
+	struct smmu_hooks hooks = { .opaque = vm, .mmio = on_mmio, .code_write = on_code_write };
+
+	vm->vcpu = vcpu_create(vm);					  /* the virtual P6 */
+	if (!vm->vcpu || smmu_init(&vm->vcpu->mmu, &vm->phys, &hooks) < 0) /* its shadow MMU */
+		return -1;
+	vm->cache = cache_create(CACHE_DEFAULT_ARENA, XLAT_FIXED_BYTES,
+				 &vm->vcpu->jc);			  /* translation cache */
+	if (!vm->cache)
+		return -1;
+	vm->xlat = xlat_create(vm->cache);				  /* the translator */
+	return vm->xlat ? 0 : -1;
+}
+
+static int load_kernel(struct vm *vm)
+{
+	char err[512];
+
+	if (multiboot_load(&vm->phys, vm->cfg.kernel, vm->cfg.append, vm->cfg.initrd, &vm->entry,
+			   err, sizeof(err)) < 0) {
+		pr_err("%s", err);
+		return -1;
+	}
+	vcpu_reset_multiboot(vm->vcpu, &vm->entry);
+	return 0;
+}
+
+struct vm *vm_create(const struct vm_config *cfg)
+{
+	struct vm *vm = calloc(1, sizeof(*vm));
+
+	if (!vm)
+		return NULL;
+	vm->cfg = *cfg;
+	if (phys_init(&vm->phys, cfg->ram_size) < 0) {		  /* guest RAM */
+		pr_err("cannot allocate %llu MiB of guest RAM",
+		       (unsigned long long)(cfg->ram_size >> 20));
+		goto fail;
+	}
+	if (create_devices(vm) < 0) {				  /* UART, exit port, ... */
+		pr_err("cannot create the devices");
+		goto fail;
+	}
+	if (create_cpu(vm) < 0) {				  /* vCPU, cache, translator */
+		pr_err("cannot create the virtual CPU");
+		goto fail;
+	}
+	if (signals_init(vm) < 0)				  /* host faults in guest code */
+		goto fail;
+	if (load_kernel(vm) < 0)				  /* -kernel, -append, -initrd */
+		goto fail;
+	return vm;
+fail:
+	vm_destroy(vm);
+	return NULL;
+}
+
+int vm_run(struct vm *vm)
+{
+	int status = vcpu_run(vm->vcpu);
+
+	if (log_enabled(LOG_STATS))
+		stats_report(vm);
+	return status;
+}
+
+void vm_destroy(struct vm *vm)
+{
+	if (!vm)
+		return;
+	xlat_destroy(vm->xlat);
+	cache_destroy(vm->cache);
+	vcpu_destroy(vm->vcpu);
+	debug_exit_destroy(vm->debug_exit);
+	uart16550_destroy(vm->com1);
+	console_close(vm->console);
+	io_bus_destroy(vm->bus);
+	phys_destroy(&vm->phys);
+	free(vm->callout_counts);
+	free(vm->callout_seen);
+	free(vm);
+}

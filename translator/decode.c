@@ -1,0 +1,164 @@
+/*
+ * decode.c - one guest instruction from Capstone's decoding into struct
+ * insn: its encoding layout (prefixes, opcode, ModRM), its effective operand
+ * and address sizes, its ModRM memory operand with the segment it uses
+ * after overrides (SDM Vol. 1 3.7.4: EBP/ESP bases default to SS), the
+ * register operands that need care when copied, and its flag effects.
+ */
+#include <string.h>
+
+#include "translator/internal.h"
+
+static bool is_legacy_prefix(uint8_t b)
+{
+	switch (b) {
+	case 0xf0: case 0xf2: case 0xf3:		/* LOCK, REPNE, REP */
+	case 0x26: case 0x2e: case 0x36: case 0x3e:	/* ES CS SS DS */
+	case 0x64: case 0x65:				/* FS GS */
+	case 0x66: case 0x67:				/* operand / address size */
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int8_t seg_of_prefix(uint8_t b)
+{
+	switch (b) {
+	case 0x26: return S_ES;
+	case 0x2e: return S_CS;
+	case 0x36: return S_SS;
+	case 0x3e: return S_DS;
+	case 0x64: return S_FS;
+	case 0x65: return S_GS;
+	default: return -1;
+	}
+}
+
+static void decode_prefixes(struct insn *in)
+{
+	unsigned i;
+
+	in->seg_override = -1;
+	for (i = 0; i < in->len && is_legacy_prefix(in->bytes[i]); i++) {
+		uint8_t b = in->bytes[i];
+
+		if (seg_of_prefix(b) >= 0)
+			in->seg_override = seg_of_prefix(b); /* the last one wins */
+		in->lock |= b == 0xf0;
+		in->repne |= b == 0xf2;
+		in->rep |= b == 0xf3;
+		in->opsize_prefix |= b == 0x66;
+		in->addrsize_prefix |= b == 0x67;
+	}
+	in->prefix_len = (uint8_t)i;
+}
+
+static void decode_opcode(struct insn *in, const cs_x86 *x86)
+{
+	const uint8_t *op = in->bytes + in->prefix_len;
+
+	in->opc_0f = op[0] == 0x0f;
+	if (!in->opc_0f)
+		in->opc_len = 1;
+	else if (op[1] == 0x38 || op[1] == 0x3a)
+		in->opc_len = 3;
+	else
+		in->opc_len = 2;
+	in->opc = op[in->opc_len - 1];
+	in->modrm_off = x86->encoding.modrm_offset ? (int8_t)x86->encoding.modrm_offset : -1;
+	in->modrm = in->modrm_off >= 0 ? in->bytes[in->modrm_off] : 0;
+}
+
+/* Capstone register -> GPR number (0-7), for 32- and 16-bit registers. */
+static int gpr_number(unsigned reg)
+{
+	static const unsigned r32[8] = { X86_REG_EAX, X86_REG_ECX, X86_REG_EDX, X86_REG_EBX,
+					 X86_REG_ESP, X86_REG_EBP, X86_REG_ESI, X86_REG_EDI };
+	static const unsigned r16[8] = { X86_REG_AX, X86_REG_CX, X86_REG_DX, X86_REG_BX,
+					 X86_REG_SP, X86_REG_BP, X86_REG_SI, X86_REG_DI };
+
+	for (int i = 0; i < 8; i++)
+		if (reg == r32[i] || reg == r16[i])
+			return i;
+	return -1;
+}
+
+static bool decode_mem_operand(struct insn *in, const cs_x86_op *op)
+{
+	const x86_op_mem *m = &op->mem;
+	int base = m->base == X86_REG_INVALID ? -1 : gpr_number(m->base);
+	int index = m->index == X86_REG_INVALID ? -1 : gpr_number(m->index);
+
+	if ((m->base != X86_REG_INVALID && base < 0) || (m->index != X86_REG_INVALID && index < 0))
+		return false; /* EIP-relative or odd: not an IA-32 operand */
+	in->has_mem = true;
+	in->mem_base = (int8_t)base;
+	in->mem_index = (int8_t)index;
+	in->mem_scale = (uint8_t)(index >= 0 ? m->scale : 1);
+	in->mem_disp = (int32_t)m->disp;
+	in->mem_size = op->size;
+	if (in->seg_override >= 0)
+		in->mem_seg = (uint8_t)in->seg_override;
+	else
+		in->mem_seg = (base == R_ESP || base == R_EBP) ? S_SS : S_DS;
+	return true;
+}
+
+static void decode_operands(struct insn *in, const cs_x86 *x86)
+{
+	for (int i = 0; i < x86->op_count; i++) {
+		const cs_x86_op *op = &x86->operands[i];
+
+		if (op->type == X86_OP_MEM && !in->has_mem)
+			decode_mem_operand(in, op);
+		if (op->type != X86_OP_REG)
+			continue;
+		if (op->reg == X86_REG_ESP || op->reg == X86_REG_SP)
+			in->esp_operand = true;
+		if (op->reg == X86_REG_AH || op->reg == X86_REG_BH || op->reg == X86_REG_CH ||
+		    op->reg == X86_REG_DH)
+			in->high_byte = true;
+	}
+}
+
+static bool is_moffs(const struct insn *in)
+{
+	return !in->opc_0f && in->opc >= 0xa0 && in->opc <= 0xa3;
+}
+
+/*
+ * Decode the instruction at @bytes (guest EIP @eip, @avail bytes readable)
+ * into *in. Returns false if Capstone does not know the bytes.
+ */
+bool decode_insn(struct xlat *x, cs_insn *ci, const uint8_t *bytes, unsigned avail,
+		 uint32_t eip, uint32_t mode, struct insn *in)
+{
+	bool code16 = mode & MODE_CODE16;
+	const uint8_t *code = bytes;
+	size_t size = avail > 15 ? 15 : avail;
+	uint64_t address = eip;
+
+	memset(in, 0, sizeof(*in));
+	if (!cs_disasm_iter(code16 ? x->cs16 : x->cs32, &code, &size, &address, ci))
+		return false;
+	in->cs = ci;
+	in->eip = eip;
+	in->id = ci->id;
+	in->len = (uint8_t)ci->size;
+	memcpy(in->bytes, ci->bytes, ci->size);
+	decode_prefixes(in);
+	decode_opcode(in, &ci->detail->x86);
+	in->opsize = (uint8_t)((code16 != in->opsize_prefix) ? 2 : 4);
+	in->addrsize = (uint8_t)((code16 != in->addrsize_prefix) ? 2 : 4);
+	in->mem_base = in->mem_index = -1;
+	decode_operands(in, &ci->detail->x86);
+	/* Only a ModRM memory operand (or MOV's moffs) counts: Capstone also
+	 * lists implicit ones (string instructions), which rewrites handle. */
+	if (in->has_mem && !(in->modrm_off >= 0 && (in->modrm >> 6) != 3) && !is_moffs(in))
+		in->has_mem = false;
+	if (in->has_mem)
+		decode_mem_access(in);
+	insn_flags(in);
+	return true;
+}

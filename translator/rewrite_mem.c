@@ -1,0 +1,222 @@
+/*
+ * rewrite_mem.c - guest memory accesses in translated code:
+ *  - convert a ModRM memory operand into a guest effective address (LEA
+ *    with ESP renamed to R12; 16-bit addressing wraps at 64 KB),
+ *  - add the segment base when the segment is not flat, and check the
+ *    segment's bounds when it is not a plain 4 GB segment (SDM Vol. 3A 5.3),
+ *  - probe the software TLB inline and reach guest memory through its
+ *    addend, or call the C slow path on a miss,
+ *  - keep the guest's arithmetic flags, which live in the host flags, where
+ *    a later instruction could read them (the probe's CMP clobbers them).
+ *
+ * A miss returns to the hot path with a usable host pointer. A write that
+ * needs work after it ran (a bounce buffer to write back, translated code
+ * overwritten) makes the slow path skip one jump and run a cold copy of the
+ * access followed by the commit call.
+ */
+#include <stddef.h>
+
+#include "translator/internal.h"
+
+#define VCPU_OFF(field) ((int32_t)offsetof(struct vcpu, field))
+#define TLB_OFF(user) ((int32_t)(offsetof(struct vcpu, mmu.tlb.entry) + \
+				 (user) * TLB_SIZE * sizeof(struct tlb_entry)))
+
+/*
+ * Save the status flags in T_FLAGS without touching them (LAHF/SETO into
+ * AL/AH, with the guest's RAX parked in T_FLAGS meanwhile):
+ *	mov r11, rax ; lahf ; seto al ; xchg r11, rax
+ */
+void emit_flags_save(struct code_buf *cb)
+{
+	emit_mov_r64_r64(cb, T_FLAGS, RAX);
+	emit_lahf(cb);
+	emit_seto_r8(cb, RAX);
+	emit_xchg_r64_r64(cb, T_FLAGS, RAX);
+}
+
+/*
+ * Restore them: ADD AL, 7F sets OF exactly when AL (the SETO result) is 1,
+ * then SAHF restores SF ZF AF PF CF.
+ *	xchg r11, rax ; add al, 0x7f ; sahf ; xchg r11, rax
+ */
+void emit_flags_restore(struct code_buf *cb)
+{
+	emit_xchg_r64_r64(cb, T_FLAGS, RAX);
+	emit_add_r8_imm8(cb, RAX, 0x7f);
+	emit_sahf(cb);
+	emit_xchg_r64_r64(cb, T_FLAGS, RAX);
+}
+
+/* Could a guest instruction read the flags as they are before the current one? */
+bool flags_live_at(const struct block *b)
+{
+	return live_in(b, b->cur) != 0;
+}
+
+static int address_reg(int guest_reg, int esp_reg)
+{
+	if (guest_reg < 0)
+		return NO_REG;
+	return guest_reg == R_ESP ? esp_reg : guest_reg;
+}
+
+void emit_effective_address_esp(struct code_buf *cb, const struct insn *in, int dst, int esp_reg)
+{
+	int base = address_reg(in->mem_base, esp_reg);
+	int index = address_reg(in->mem_index, esp_reg);
+	int shift = in->mem_scale == 8 ? 3 : in->mem_scale == 4 ? 2 : in->mem_scale == 2 ? 1 : 0;
+
+	if (base == NO_REG && index == NO_REG)
+		emit_mov_r32_imm32(cb, dst, (uint32_t)in->mem_disp);
+	else
+		emit_lea_r32(cb, dst, hmem_bisd(base, index, shift, in->mem_disp));
+	if (in->addrsize == 2)
+		emit_movzx_r32_r16(cb, dst, dst); /* 16-bit addresses wrap at 64 KB */
+}
+
+/* dst = the effective address of the instruction's memory operand. */
+void emit_effective_address(struct code_buf *cb, const struct insn *in, int dst)
+{
+	emit_effective_address_esp(cb, in, dst, HOST_ESP);
+}
+
+/* The word the slow path gets describing the access. */
+static uint32_t mem_info(const struct block *b, const struct mem_op *op)
+{
+	return (uint32_t)op->size | (op->access & MA_R ? MEMINFO_READ : 0) |
+	       (op->access & MA_W ? MEMINFO_WRITE : 0) | (b->user ? MEMINFO_USER : 0) |
+	       (uint32_t)op->seg << MEMINFO_SEG_SHIFT | (op->stack ? MEMINFO_STACK : 0);
+}
+
+/* Cold stub raising #GP(0)/#SS(0) for an access outside the segment. */
+static uint32_t emit_seg_fault_stub(struct block *b, const struct mem_op *op, bool flags_saved)
+{
+	uint32_t off = cb_offset(&b->cold);
+
+	if (flags_saved)
+		emit_flags_restore(&b->cold);
+	emit_mov_r32_imm32(&b->cold, T_IDX, mem_info(b, op));
+	emit_mov_r32_imm32(&b->cold, T_TMP, b->insns[b->cur].eip);
+	block_call_abs(b, &b->cold, b->x->thunks.seg_fault);
+	return off;
+}
+
+/*
+ * Check that [ea, ea + size - 1] lies within the segment's bounds for this
+ * kind of access, as precomputed in vcpu->seg_fast (64-bit compare: no wrap):
+ *	cmp r8d, [lo] ; jb fault ; lea r9, [r8 + size-1] ; mov r10d, [hi]
+ *	cmp r9, r10 ; ja fault
+ */
+static void emit_bounds_check(struct block *b, const struct mem_op *op, bool flags_saved)
+{
+	struct code_buf *cb = &b->hot;
+	bool write = op->access & MA_W;
+	int32_t lo = VCPU_OFF(seg_fast[op->seg]) +
+		     (int32_t)(write ? offsetof(struct seg_fast, write_lo) : offsetof(struct seg_fast, read_lo));
+	uint32_t fault = emit_seg_fault_stub(b, op, flags_saved);
+
+	emit_cmp_r32_m32(cb, T_ADDR, hmem_bd(HOST_VCPU, lo));
+	block_jmp_to_cold(b, cb, CC_B, true, fault);
+	emit_lea_r64(cb, T_IDX, hmem_bd(T_ADDR, op->size - 1));
+	emit_mov_r32_m32(cb, T_TMP, hmem_bd(HOST_VCPU, lo + 4));
+	emit_cmp_r64_r64(cb, T_IDX, T_TMP);
+	block_jmp_to_cold(b, cb, CC_A, true, fault);
+}
+
+/* T_ADDR: effective address -> linear address. */
+static void emit_segment(struct block *b, const struct mem_op *op, bool flags_saved)
+{
+	enum seg_kind kind = mode_seg_kind(b->mode, op->seg);
+	struct code_buf *cb = &b->hot;
+
+	if (kind == SEG_FLAT)
+		return;
+	if (kind == SEG_CHECKED)
+		emit_bounds_check(b, op, flags_saved);
+	/* mov r9d, [base] ; lea r8d, [r8 + r9]  (a 32-bit add that keeps the flags) */
+	emit_mov_r32_m32(cb, T_IDX, hmem_bd(HOST_VCPU, VCPU_OFF(seg_fast[op->seg].base)));
+	emit_lea_r32(cb, T_ADDR, hmem_bisd(T_ADDR, T_IDX, 0, 0));
+}
+
+/*
+ * The inline TLB probe; on a hit T_ADDR becomes the host address:
+ *	mov r9d, r8d ; shr r9d, 8 ; and r9d, (TLB_SIZE-1) << 4
+ *	lea r10d, [r8 + size-1] ; and r10d, PAGE_MASK
+ *	cmp r10d, [r15 + r9 + tlb.tag_{read,write}] ; jne miss
+ *	add r8, [r15 + r9 + tlb.addend]
+ * The tag is compared with the page of the access's last byte, while the
+ * index comes from its first: an access that crosses a page never hits.
+ */
+static void emit_tlb_probe(struct block *b, const struct mem_op *op, uint32_t miss)
+{
+	struct code_buf *cb = &b->hot;
+	int32_t tlb = TLB_OFF(b->user);
+	int32_t tag = tlb + (op->access & MA_W ? 4 : 0);
+
+	emit_mov_r32_r32(cb, T_IDX, T_ADDR);
+	emit_shr_r32_imm(cb, T_IDX, PAGE_SHIFT - TLB_ENTRY_SHIFT);
+	emit_and_r32_imm(cb, T_IDX, (TLB_SIZE - 1) << TLB_ENTRY_SHIFT);
+	if (op->size == 1)
+		emit_mov_r32_r32(cb, T_TMP, T_ADDR);
+	else
+		emit_lea_r32(cb, T_TMP, hmem_bd(T_ADDR, op->size - 1));
+	emit_and_r32_imm(cb, T_TMP, PAGE_MASK);
+	emit_cmp_r32_m32(cb, T_TMP, hmem_bisd(HOST_VCPU, T_IDX, 0, tag));
+	block_jmp_to_cold(b, cb, CC_NE, true, miss);
+	emit_add_r64_m64(cb, T_ADDR, hmem_bisd(HOST_VCPU, T_IDX, 0, tlb + 8));
+}
+
+/*
+ * The cold miss path. The slow path returns to the jump back to the hot
+ * code, or, for a write that needs a commit, 5 bytes further on (past that
+ * jump), where a cold copy of the body runs before the commit call.
+ */
+static void emit_miss_path(struct block *b, const struct insn *in, const struct mem_op *op,
+			   bool flags_saved, uint32_t resume, uint32_t next, body_fn body,
+			   const void *arg)
+{
+	struct code_buf *cb = &b->cold;
+
+	if (flags_saved)
+		emit_flags_restore(cb);
+	emit_mov_r32_imm32(cb, T_IDX, mem_info(b, op));
+	emit_mov_r32_imm32(cb, T_TMP, in->eip);
+	block_call_abs(b, cb, b->x->thunks.mem_slow);
+	block_jmp_to_hot(b, cb, resume); /* 5 bytes: E9 rel32 */
+	if (!(op->access & MA_W))
+		return;
+	body(b, cb, in, arg);
+	emit_mov_r32_imm32(cb, T_TMP, in->eip + in->len);
+	block_call_abs(b, cb, b->x->thunks.mem_commit);
+	block_jmp_to_hot(b, cb, next);
+}
+
+/*
+ * Emit a guarded access: T_ADDR holds the effective address; add the
+ * segment, probe, then emit @body, which uses [T_ADDR]. The flags live
+ * before the instruction survive the inserted code. @body must not emit
+ * cold code: the miss path goes where the probe's jump was told it would.
+ */
+bool emit_guarded_access(struct block *b, const struct insn *in, const struct mem_op *op,
+			 body_fn body, const void *arg)
+{
+	bool save = flags_live_at(b);
+	uint32_t miss, resume, next;
+
+	if (save) {
+		emit_flags_save(&b->hot);
+		b->x->stats.flag_saves++;
+	}
+	emit_segment(b, op, save);
+	miss = cb_offset(&b->cold);
+	emit_tlb_probe(b, op, miss);
+	resume = cb_offset(&b->hot);
+	if (save)
+		emit_flags_restore(&b->hot);
+	body(b, &b->hot, in, arg);
+	next = cb_offset(&b->hot);
+	emit_miss_path(b, in, op, save, resume, next, body, arg);
+	b->x->stats.mem_operands++;
+	return true;
+}
