@@ -53,6 +53,9 @@ void vcpu_update_mode(struct vcpu *v);
 /* Set a segment register's cache directly (no checks), then update. */
 void vcpu_set_segment(struct vcpu *v, int sreg, uint16_t selector, uint32_t base,
 		      uint32_t limit, uint16_t attr);
+/* For tests that reuse one VM: forget translations (the host wrote guest
+ * code directly), clear the stop request, and run again with vcpu_run(). */
+void vm_prepare_rerun(struct vm *vm);
 /* Stop the VM with @status after printing @why (unless NULL). */
 void vm_request_stop(struct vm *vm, int status, const char *why);
 

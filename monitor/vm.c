@@ -86,6 +86,11 @@ static int load_kernel(struct vm *vm)
 {
 	char err[512];
 
+	if (!vm->cfg.kernel) {
+		/* A bare machine (the differential test): flat protected mode at 0. */
+		vcpu_reset_multiboot(vm->vcpu, &(struct boot_entry){ .protocol = BOOT_MULTIBOOT });
+		return 0;
+	}
 	if (multiboot_load(&vm->phys, vm->cfg.kernel, vm->cfg.append, vm->cfg.initrd, &vm->entry,
 			   err, sizeof(err)) < 0) {
 		pr_err("%s", err);
@@ -123,6 +128,17 @@ struct vm *vm_create(const struct vm_config *cfg)
 fail:
 	vm_destroy(vm);
 	return NULL;
+}
+
+void vm_prepare_rerun(struct vm *vm)
+{
+	vm->stop = false;
+	vm->exit_status = 0;
+	vm_flush_translations(vm);
+	tlb_flush_all(&vm->vcpu->mmu);
+	jc_clear(&vm->vcpu->jc);
+	vm->vcpu->exception.valid = false;
+	vm->vcpu->halted = false;
 }
 
 int vm_run(struct vm *vm)
