@@ -56,3 +56,72 @@ int emulate_smsw(struct vcpu *v, const struct callout_insn *ci)
 										     v->cr0 & 0xffff);
 	return CALLOUT_NEXT;
 }
+
+/* Store a selector: 16 bits to memory; a 32-bit register gets it
+ * zero-extended (P6 and later, SDM SLDT/STR). */
+static void store_selector(struct vcpu *v, const struct callout_insn *ci, uint16_t selector)
+{
+	const struct operand *o = &ci->op[0];
+
+	if (o->kind == OPK_MEM)
+		guest_write(v, o->seg, operand_ea(v, ci, o), &selector, 2);
+	else
+		gpr_write(v, o->reg, o->size, false, selector);
+}
+
+/* SLDT: the guest's LDTR selector (sensitive: natively the monitor's). */
+int emulate_sldt(struct vcpu *v, const struct callout_insn *ci)
+{
+	store_selector(v, ci, v->ldtr.selector);
+	return CALLOUT_NEXT;
+}
+
+/* STR: the guest's TR selector (sensitive: natively the monitor's). */
+int emulate_str(struct vcpu *v, const struct callout_insn *ci)
+{
+	store_selector(v, ci, v->tr.selector);
+	return CALLOUT_NEXT;
+}
+
+/* LLDT r/m16 (SDM LLDT): null makes LDTR unusable; else an LDT descriptor
+ * in the GDT, present. */
+int emulate_lldt(struct vcpu *v, const struct callout_insn *ci)
+{
+	uint16_t selector = (uint16_t)operand_read(v, ci, 0);
+	struct descriptor d;
+
+	require_cpl0(v);
+	if ((selector & ~SEL_RPL_MASK) == 0) {
+		v->ldtr = (struct segment){ .selector = selector };
+		return CALLOUT_NEXT;
+	}
+	if ((selector & SEL_TI) || !fetch_descriptor(v, selector, &d) || d.s ||
+	    d.type != SYS_TYPE_LDT)
+		vcpu_raise(v, EXC_GP, selector & SEL_INDEX_MASK);
+	if (!d.present)
+		vcpu_raise(v, EXC_NP, selector & SEL_INDEX_MASK);
+	v->ldtr = (struct segment){ .selector = selector, .attr = d.attr, .base = d.base,
+				    .limit = d.limit };
+	return CALLOUT_NEXT;
+}
+
+/* LTR r/m16 (SDM LTR): an available TSS in the GDT, which becomes busy. */
+int emulate_ltr(struct vcpu *v, const struct callout_insn *ci)
+{
+	uint16_t selector = (uint16_t)operand_read(v, ci, 0);
+	struct descriptor d;
+
+	require_cpl0(v);
+	if ((selector & ~SEL_RPL_MASK) == 0)
+		vcpu_raise(v, EXC_GP, 0);
+	if ((selector & SEL_TI) || !fetch_descriptor(v, selector, &d) || d.s ||
+	    (d.type != SYS_TYPE_TSS32_AVAIL && d.type != SYS_TYPE_TSS16_AVAIL))
+		vcpu_raise(v, EXC_GP, selector & SEL_INDEX_MASK);
+	if (!d.present)
+		vcpu_raise(v, EXC_NP, selector & SEL_INDEX_MASK);
+	d.raw[1] |= 0x2u << 8; /* available -> busy */
+	write_descriptor_high(v, selector, d.raw[1]);
+	v->tr = (struct segment){ .selector = selector, .attr = (uint16_t)(d.attr | 0x2),
+				  .base = d.base, .limit = d.limit };
+	return CALLOUT_NEXT;
+}

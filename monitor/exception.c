@@ -7,6 +7,7 @@
  */
 #include <setjmp.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "monitor/internal.h"
 
@@ -40,6 +41,69 @@ static void leave_to_monitor(struct vcpu *v)
 	if (v->raise_env)
 		longjmp(*(jmp_buf *)v->raise_env, 1);
 	xlat_unwind(v->vm->xlat, v, TB_EXIT_EXCEPTION);
+}
+
+void vcpu_reraise(struct vcpu *v)
+{
+	leave_to_monitor(v);
+}
+
+static void snapshot_take(const struct vcpu *v, struct vcpu_snapshot *s)
+{
+	memcpy(s->regs, v->regs, sizeof(s->regs));
+	s->eip = v->eip;
+	s->eflags = v->eflags;
+	s->cr0 = v->cr0;
+	s->cr3 = v->cr3;
+	s->cpl = v->cpl;
+	memcpy(s->seg, v->seg, sizeof(s->seg));
+	s->ldtr = v->ldtr;
+	s->tr = v->tr;
+}
+
+static void snapshot_restore(struct vcpu *v, const struct vcpu_snapshot *s)
+{
+	memcpy(v->regs, s->regs, sizeof(s->regs));
+	v->eip = s->eip;
+	v->eflags = s->eflags;
+	v->cpl = s->cpl;
+	memcpy(v->seg, s->seg, sizeof(s->seg));
+	v->ldtr = s->ldtr;
+	v->tr = s->tr;
+	if (v->cr0 != s->cr0) {
+		v->cr0 = s->cr0;
+		smmu_write_cr0(&v->mmu, v->cr0);
+	}
+	if (v->cr3 != s->cr3) {
+		v->cr3 = s->cr3;
+		smmu_write_cr3(&v->mmu, v->cr3);
+	}
+	vcpu_update_mode(v);
+}
+
+void vcpu_attempt(struct vcpu *v, attempt_fn fn, void *ctx)
+{
+	struct vcpu_snapshot snap;
+	void *outer = v->raise_env;
+	bool outer_committed = v->attempt_committed;
+	jmp_buf env;
+
+	snapshot_take(v, &snap);
+	v->raise_env = &env;
+	v->attempt_committed = false;
+	if (setjmp(env) == 0) {
+		fn(v, ctx);
+		v->raise_env = outer;
+		v->attempt_committed = outer_committed;
+		return;
+	}
+	v->raise_env = outer;
+	/* A fault after the point of no return (a task switch that already
+	 * switched) is taken in the new context: nothing to undo. */
+	if (!v->attempt_committed)
+		snapshot_restore(v, &snap);
+	v->attempt_committed = outer_committed;
+	leave_to_monitor(v);
 }
 
 void vcpu_raise(struct vcpu *v, int vector, uint32_t error_code)
@@ -177,18 +241,17 @@ static void deliver_once(struct vcpu *v, const struct delivery *d)
 	read_gate(v, d->vector, d->ext, gate);
 	type = (gate[1] >> 8) & 0x1f; /* S bit included: must be 0 */
 	dpl = (gate[1] >> 13) & 3;
-	if (type == SYS_TYPE_TASK_GATE) {
-		pr_err("guest uses a task gate for vector %d: not implemented yet", d->vector);
-		vm_request_stop(v->vm, EXIT_GUEST_FATAL, NULL); /* TODO(#3): task switches */
-		return;
-	}
-	if ((type & 7) != 6 && (type & 7) != 7)
+	if (type != SYS_TYPE_TASK_GATE && (type & 7) != 6 && (type & 7) != 7)
 		vcpu_raise(v, EXC_GP, err);
 	if (d->software && dpl < v->cpl)
 		vcpu_raise(v, EXC_GP, err);
 	if (!(gate[1] & (1u << 15)))
 		vcpu_raise(v, EXC_NP, err);
-	enter_handler(v, d, gate);
+	if (type == SYS_TYPE_TASK_GATE)
+		task_switch(v, (uint16_t)(gate[0] >> 16), SWITCH_INT, v->eip, d->has_error_code,
+			    d->error_code);
+	else
+		enter_handler(v, d, gate);
 }
 
 /* SDM table 6-5: which second exception turns into a double fault. */
@@ -231,39 +294,16 @@ static bool triple_fault(struct vcpu *v, const struct delivery *first)
 	return false;
 }
 
-/* What a failed delivery attempt may have changed, to undo it. */
-struct delivery_state {
-	uint32_t esp, eip, eflags;
-	unsigned cpl;
-	struct segment cs, ss;
-};
-
-static void save_delivery_state(const struct vcpu *v, struct delivery_state *s)
-{
-	*s = (struct delivery_state){ v->regs[R_ESP], v->eip, v->eflags, v->cpl,
-				      v->seg[S_CS], v->seg[S_SS] };
-}
-
-static void restore_delivery_state(struct vcpu *v, const struct delivery_state *s)
-{
-	v->regs[R_ESP] = s->esp;
-	v->eip = s->eip;
-	v->eflags = s->eflags;
-	v->cpl = s->cpl;
-	v->seg[S_CS] = s->cs;
-	v->seg[S_SS] = s->ss;
-	vcpu_update_mode(v);
-}
-
 /*
  * Deliver @d; a fault during delivery is delivered in its place, or turns
  * into #DF, and a fault while delivering #DF is a triple fault.
  */
 static bool deliver(struct vcpu *v, struct delivery d)
 {
-	struct delivery_state saved;
+	struct vcpu_snapshot saved;
 
-	save_delivery_state(v, &saved);
+	snapshot_take(v, &saved);
+	v->attempt_committed = false;
 
 	for (;;) {
 		jmp_buf env;
@@ -275,10 +315,19 @@ static bool deliver(struct vcpu *v, struct delivery d)
 			return !v->vm->stop;
 		}
 		v->raise_env = NULL;
-		/* Undo partial effects: the frame was not delivered. */
 		struct pending_exception e = v->exception;
 
-		restore_delivery_state(v, &saved);
+		if (v->attempt_committed) {
+			/* A task gate switched tasks, then the new task's state
+			 * faulted: an ordinary exception in the new task. */
+			v->attempt_committed = false;
+			snapshot_take(v, &saved);
+			d = (struct delivery){ .vector = e.vector, .has_error_code = e.has_error_code,
+					       .error_code = e.error_code, .ext = 1 };
+			continue;
+		}
+		/* Undo partial effects: the frame was not delivered. */
+		snapshot_restore(v, &saved);
 		if (d.vector == EXC_DF)
 			return triple_fault(v, &d);
 		if (makes_double_fault(d.vector, e.vector))

@@ -59,12 +59,26 @@ void vm_prepare_rerun(struct vm *vm);
 /* Stop the VM with @status after printing @why (unless NULL). */
 void vm_request_stop(struct vm *vm, int status, const char *why);
 
+/* ---- Multi-step instructions: all or nothing ---- */
+/* The registers a far transfer, task switch or delivery may change. */
+struct vcpu_snapshot {
+	uint32_t regs[8], eip, eflags, cr0, cr3;
+	unsigned cpl;
+	struct segment seg[6], ldtr, tr;
+};
+typedef void (*attempt_fn)(struct vcpu *v, void *ctx);
+/* Run @fn; if it raises an exception, put the registers back as they were
+ * and raise it again (memory it wrote stays written, as on hardware). */
+void vcpu_attempt(struct vcpu *v, attempt_fn fn, void *ctx);
+
 /* ---- exception.c ---- */
 /* Raise a guest exception from a callout or helper: record it and leave
  * translated code. The vCPU's EIP must be where the guest should see it. */
 void vcpu_raise(struct vcpu *v, int vector, uint32_t error_code) NORETURN_FN;
 void vcpu_raise_noerr(struct vcpu *v, int vector) NORETURN_FN;
 void vcpu_raise_fault(struct vcpu *v, const struct mmu_fault *f) NORETURN_FN;
+/* Raise again the exception already recorded in v->exception. */
+void vcpu_reraise(struct vcpu *v) NORETURN_FN;
 /* Does this vector push an error code (SDM Vol. 3A 6.13)? */
 bool exception_has_error_code(int vector);
 /* Deliver the pending exception through the guest's IDT. Returns false if
@@ -72,6 +86,23 @@ bool exception_has_error_code(int vector);
 bool deliver_pending_exception(struct vcpu *v);
 
 /* ---- segments.c: descriptor tables and segment loads ---- */
+/* A descriptor read from the GDT or LDT, with its fields decoded. */
+struct descriptor {
+	uint32_t raw[2];
+	uint16_t attr;	  /* SEG_ATTR_* layout */
+	uint32_t base;
+	uint32_t limit;	  /* byte granular */
+	unsigned type;	  /* attr & SEG_ATTR_TYPE_MASK */
+	unsigned dpl;
+	bool s;		  /* code/data (1) or system (0) */
+	bool present;
+};
+/* Read and decode the descriptor @selector names. Returns false when the
+ * selector lies outside its table (no fault: callers decide); raises on a
+ * fault reading guest memory. */
+bool fetch_descriptor(struct vcpu *v, uint16_t selector, struct descriptor *d);
+/* Rewrite the descriptor's high dword (busy and accessed bits). */
+void write_descriptor_high(struct vcpu *v, uint16_t selector, uint32_t high);
 /* Read the descriptor for @selector from the GDT/LDT. Returns false (and
  * sets *error_code) if the selector is outside the table. */
 bool read_descriptor(struct vcpu *v, uint16_t selector, uint32_t desc[2]);
@@ -80,6 +111,32 @@ bool read_descriptor(struct vcpu *v, uint16_t selector, uint32_t desc[2]);
 void load_data_segment(struct vcpu *v, int sreg, uint16_t selector);
 /* Load CS for a far JMP/CALL to a code segment; raises on a bad target. */
 void load_code_segment(struct vcpu *v, uint16_t selector, uint32_t eip);
+/* The checks of a far JMP/CALL to a code segment (SDM JMP/CALL), and the
+ * load once they passed. CS.RPL becomes CPL. */
+void check_code_target(struct vcpu *v, uint16_t selector, const struct descriptor *d,
+		       uint32_t eip);
+void set_code_segment(struct vcpu *v, uint16_t selector, const struct descriptor *d,
+		      uint32_t eip);
+/* The checks of loading SS with @selector at privilege @cpl (#TS or #SS
+ * for task switches and stack switches, as @fault_vector says). */
+void check_stack_for(struct vcpu *v, uint16_t selector, const struct descriptor *d,
+		     unsigned cpl, int fault_vector);
+/* After a return to an outer level: data segments the new CPL may not use
+ * become null (SDM RET/IRET). */
+void drop_inaccessible_segments(struct vcpu *v);
+
+/* ---- task.c: hardware task switches (SDM Vol. 3A 7.3) ---- */
+enum task_switch_reason {
+	SWITCH_JMP,
+	SWITCH_CALL,
+	SWITCH_IRET,
+	SWITCH_INT, /* an interrupt or exception through a task gate */
+};
+/* Switch to the task whose TSS @selector names; @eip is what to save as the
+ * old task's EIP. For SWITCH_INT with @has_error_code, the error code is
+ * pushed on the new task's stack. */
+void task_switch(struct vcpu *v, uint16_t selector, enum task_switch_reason why, uint32_t eip,
+		 bool has_error_code, uint32_t error_code);
 
 /* ---- guest_mem.c: memory accesses of emulated instructions ---- */
 /* seg:offset -> linear, with the segment's limit and type checks (#GP/#SS). */

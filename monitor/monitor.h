@@ -115,11 +115,13 @@ struct vcpu {
 	uint64_t tsc_offset;
 	uint32_t sysenter_cs, sysenter_esp, sysenter_eip;
 	uint64_t msr_pat, msr_misc_enable;
+	uint64_t msr_perfctr[2], msr_evntsel[2];
 	uint8_t fxstate[512] __attribute__((aligned(16)));
 
 	bool halted;
 	bool in_translated_code;
 	void *raise_env;	     /* jmp_buf of a delivery in progress, or NULL */
+	bool attempt_committed;	     /* vcpu_attempt(): past the point of no return */
 	struct pending_exception exception;
 	/* Bookkeeping of the memory slow path (see helpers_mem.c): an access
 	 * that is split across pages or reaches device memory goes through a
@@ -222,6 +224,27 @@ int emulate_outs(struct vcpu *v, const struct callout_insn *ci);
 int emulate_cpuid(struct vcpu *v, const struct callout_insn *ci);
 int emulate_rdtsc(struct vcpu *v, const struct callout_insn *ci);
 int emulate_ud(struct vcpu *v, const struct callout_insn *ci);
+int emulate_sldt(struct vcpu *v, const struct callout_insn *ci);
+int emulate_str(struct vcpu *v, const struct callout_insn *ci);
+int emulate_lldt(struct vcpu *v, const struct callout_insn *ci);
+int emulate_ltr(struct vcpu *v, const struct callout_insn *ci);
+int emulate_lar(struct vcpu *v, const struct callout_insn *ci);
+int emulate_lsl(struct vcpu *v, const struct callout_insn *ci);
+int emulate_verr(struct vcpu *v, const struct callout_insn *ci);
+int emulate_verw(struct vcpu *v, const struct callout_insn *ci);
+int emulate_lmsw(struct vcpu *v, const struct callout_insn *ci);
+int emulate_clts(struct vcpu *v, const struct callout_insn *ci);
+int emulate_invd(struct vcpu *v, const struct callout_insn *ci);
+int emulate_invlpg(struct vcpu *v, const struct callout_insn *ci);
+int emulate_mov_dr(struct vcpu *v, const struct callout_insn *ci);
+int emulate_rdmsr(struct vcpu *v, const struct callout_insn *ci);
+int emulate_wrmsr(struct vcpu *v, const struct callout_insn *ci);
+int emulate_rdpmc(struct vcpu *v, const struct callout_insn *ci);
+int emulate_far_call(struct vcpu *v, const struct callout_insn *ci);
+int emulate_far_ret(struct vcpu *v, const struct callout_insn *ci);
+int emulate_iret(struct vcpu *v, const struct callout_insn *ci);
+int emulate_sysenter(struct vcpu *v, const struct callout_insn *ci);
+int emulate_sysexit(struct vcpu *v, const struct callout_insn *ci);
 
 /* ---- Helpers (helpers_*.c): not sensitive, emulated in C only because the
  * host runs 64-bit code where these encodings are gone or too intricate. ---- */

@@ -34,6 +34,28 @@ bool read_descriptor(struct vcpu *v, uint16_t selector, uint32_t desc[2])
 	return true;
 }
 
+bool fetch_descriptor(struct vcpu *v, uint16_t selector, struct descriptor *d)
+{
+	if (!read_descriptor(v, selector, d->raw))
+		return false;
+	d->attr = desc_attr(d->raw[1]);
+	d->base = desc_base(d->raw[0], d->raw[1]);
+	d->limit = desc_limit_bytes(d->raw[0], d->raw[1]);
+	d->type = d->attr & SEG_ATTR_TYPE_MASK;
+	d->dpl = (d->attr & SEG_ATTR_DPL_MASK) >> SEG_ATTR_DPL_SHIFT;
+	d->s = d->attr & SEG_ATTR_S;
+	d->present = d->attr & SEG_ATTR_P;
+	return true;
+}
+
+void write_descriptor_high(struct vcpu *v, uint16_t selector, uint32_t high)
+{
+	uint32_t linear;
+
+	if (descriptor_address(v, selector, &linear))
+		guest_write_linear(v, linear + 4, &high, 4, false);
+}
+
 /* Set the accessed bit in the descriptor, as the CPU does on a load. */
 static void mark_accessed(struct vcpu *v, uint16_t selector, uint32_t desc[2])
 {
@@ -108,35 +130,82 @@ void load_data_segment(struct vcpu *v, int sreg, uint16_t selector)
 }
 
 /*
- * Load CS for a far JMP to a code segment (SDM JMP, "far jump to a code
- * segment"): conforming code needs DPL <= CPL, non-conforming RPL <= CPL
- * and DPL == CPL; CPL does not change and CS.RPL becomes CPL.
+ * The checks of a far JMP or CALL to a code segment (SDM JMP, "far jump to a
+ * code segment"): conforming code needs DPL <= CPL, non-conforming RPL <=
+ * CPL and DPL == CPL; the target must be present and EIP within its limit.
  */
+void check_code_target(struct vcpu *v, uint16_t selector, const struct descriptor *d,
+		       uint32_t eip)
+{
+	uint32_t error = selector & SEL_INDEX_MASK;
+
+	if (!d->s || !(d->type & SEG_TYPE_CODE))
+		vcpu_raise(v, EXC_GP, error);
+	if (d->type & SEG_TYPE_CODE_CONFORMING) {
+		if (d->dpl > v->cpl)
+			vcpu_raise(v, EXC_GP, error);
+	} else if ((selector & SEL_RPL_MASK) > v->cpl || d->dpl != v->cpl) {
+		vcpu_raise(v, EXC_GP, error);
+	}
+	if (!d->present)
+		vcpu_raise(v, EXC_NP, error);
+	if (eip > d->limit)
+		vcpu_raise(v, EXC_GP, 0);
+}
+
+/* Load CS (its RPL becomes CPL) and EIP once the checks have passed. */
+void set_code_segment(struct vcpu *v, uint16_t selector, const struct descriptor *d,
+		      uint32_t eip)
+{
+	uint32_t desc[2] = { d->raw[0], d->raw[1] };
+
+	mark_accessed(v, selector, desc);
+	vcpu_set_segment(v, S_CS, (uint16_t)((selector & ~SEL_RPL_MASK) | v->cpl), d->base,
+			 d->limit, d->attr);
+	v->eip = eip;
+}
+
 void load_code_segment(struct vcpu *v, uint16_t selector, uint32_t eip)
 {
-	uint32_t desc[2], limit;
-	uint16_t attr;
+	struct descriptor d;
 
 	if ((selector & ~SEL_RPL_MASK) == 0)
 		vcpu_raise(v, EXC_GP, 0);
-	if (!read_descriptor(v, selector, desc))
-		vcpu_raise(v, EXC_GP, selector & ~SEL_RPL_MASK);
-	attr = desc_attr(desc[1]);
-	if (!(attr & SEG_ATTR_S) || !(attr & SEG_TYPE_CODE))
-		vcpu_raise(v, EXC_GP, selector & ~SEL_RPL_MASK); /* TODO(#3): gates, TSS */
-	if (attr & SEG_TYPE_CODE_CONFORMING) {
-		if (attr_dpl(attr) > v->cpl)
-			vcpu_raise(v, EXC_GP, selector & ~SEL_RPL_MASK);
-	} else if ((selector & SEL_RPL_MASK) > v->cpl || attr_dpl(attr) != v->cpl) {
-		vcpu_raise(v, EXC_GP, selector & ~SEL_RPL_MASK);
+	if (!fetch_descriptor(v, selector, &d))
+		vcpu_raise(v, EXC_GP, selector & SEL_INDEX_MASK);
+	check_code_target(v, selector, &d, eip);
+	set_code_segment(v, selector, &d, eip);
+}
+
+/*
+ * The checks on a new SS for privilege level @cpl (stack switches through
+ * the TSS, outer-level returns, task switches): RPL and DPL equal to @cpl,
+ * a writable data segment, present. @fault_vector is #TS (stack switches
+ * and task switches) or #GP (returns); not present is then #TS or #SS.
+ */
+void check_stack_for(struct vcpu *v, uint16_t selector, const struct descriptor *d,
+		     unsigned cpl, int fault_vector)
+{
+	uint32_t error = selector & SEL_INDEX_MASK;
+	bool writable_data = d->s && !(d->type & SEG_TYPE_CODE) &&
+			     (d->type & SEG_TYPE_DATA_WRITABLE);
+
+	if ((selector & SEL_RPL_MASK) != cpl || !writable_data || d->dpl != cpl)
+		vcpu_raise(v, fault_vector, error);
+	if (!d->present)
+		vcpu_raise(v, fault_vector == EXC_TS ? EXC_TS : EXC_SS, error);
+}
+
+void drop_inaccessible_segments(struct vcpu *v)
+{
+	static const int data_segs[] = { S_ES, S_DS, S_FS, S_GS };
+
+	for (unsigned i = 0; i < 4; i++) {
+		struct segment *s = &v->seg[data_segs[i]];
+		unsigned dpl = (s->attr & SEG_ATTR_DPL_MASK) >> SEG_ATTR_DPL_SHIFT;
+		bool conforming = (s->attr & SEG_TYPE_CODE) && (s->attr & SEG_TYPE_CODE_CONFORMING);
+
+		if ((s->attr & SEG_ATTR_S) && !conforming && dpl < v->cpl)
+			vcpu_set_segment(v, data_segs[i], 0, 0, 0, 0);
 	}
-	if (!(attr & SEG_ATTR_P))
-		vcpu_raise(v, EXC_NP, selector & ~SEL_RPL_MASK);
-	limit = desc_limit_bytes(desc[0], desc[1]);
-	if (eip > limit)
-		vcpu_raise(v, EXC_GP, 0);
-	mark_accessed(v, selector, desc);
-	vcpu_set_segment(v, S_CS, (uint16_t)((selector & ~SEL_RPL_MASK) | v->cpl),
-			 desc_base(desc[0], desc[1]), limit, attr);
-	v->eip = eip;
 }

@@ -16,28 +16,27 @@
 #define CALLOUT(ins, fn, ends, pg) { X86_INS_##ins, ACT_CALLOUT, NULL, fn, ends, pg, #ins }
 #define HELPER(ins, fn) { X86_INS_##ins, ACT_HELPER, NULL, fn, false, PG_HELPER, #ins }
 #define UD(ins) { X86_INS_##ins, ACT_UD, NULL, emulate_ud, true, PG_NONE, #ins }
-#define TODO(ins, pg) { X86_INS_##ins, ACT_UNSUPPORTED, NULL, NULL, true, pg, #ins }
 
 static const struct insn_class table[] = {
 	/* ---- Sensitive, non-trapping: the Robin & Irvine list ---- */
 	CALLOUT(SGDT, emulate_sgdt_sidt, false, PG_SENSITIVE),
 	CALLOUT(SIDT, emulate_sgdt_sidt, false, PG_SENSITIVE),
-	TODO(SLDT, PG_SENSITIVE),	/* TODO(#3) */
+	CALLOUT(SLDT, emulate_sldt, false, PG_SENSITIVE),
 	CALLOUT(SMSW, emulate_smsw, false, PG_SENSITIVE),
 	CALLOUT(PUSHF, emulate_pushf, false, PG_SENSITIVE),
 	CALLOUT(PUSHFD, emulate_pushf, false, PG_SENSITIVE),
 	CALLOUT(POPF, emulate_popf, true, PG_SENSITIVE),
 	CALLOUT(POPFD, emulate_popf, true, PG_SENSITIVE),
-	TODO(LAR, PG_SENSITIVE),	/* TODO(#3) */
-	TODO(LSL, PG_SENSITIVE),	/* TODO(#3) */
-	TODO(VERR, PG_SENSITIVE),	/* TODO(#3) */
-	TODO(VERW, PG_SENSITIVE),	/* TODO(#3) */
-	TODO(STR, PG_SENSITIVE),	/* TODO(#3) */
+	CALLOUT(LAR, emulate_lar, false, PG_SENSITIVE),
+	CALLOUT(LSL, emulate_lsl, false, PG_SENSITIVE),
+	CALLOUT(VERR, emulate_verr, false, PG_SENSITIVE),
+	CALLOUT(VERW, emulate_verw, false, PG_SENSITIVE),
+	CALLOUT(STR, emulate_str, false, PG_SENSITIVE),
 	CALLOUT(LJMP, emulate_far_jmp, true, PG_SENSITIVE),
-	TODO(LCALL, PG_SENSITIVE),	/* TODO(#3) */
-	TODO(RETF, PG_SENSITIVE),	/* TODO(#3) */
-	TODO(IRET, PG_SENSITIVE),	/* TODO(#3) */
-	TODO(IRETD, PG_SENSITIVE),	/* TODO(#3) */
+	CALLOUT(LCALL, emulate_far_call, true, PG_SENSITIVE),
+	CALLOUT(RETF, emulate_far_ret, true, PG_SENSITIVE),
+	CALLOUT(IRET, emulate_iret, true, PG_SENSITIVE),
+	CALLOUT(IRETD, emulate_iret, true, PG_SENSITIVE),
 	CALLOUT(INT, emulate_int, true, PG_SENSITIVE),
 	CALLOUT(INT3, emulate_int, true, PG_SENSITIVE),
 	CALLOUT(INTO, emulate_int, true, PG_SENSITIVE),
@@ -53,17 +52,17 @@ static const struct insn_class table[] = {
 	/* ---- Privileged: trap at CPL > 0 (or CPL > IOPL) on hardware ---- */
 	CALLOUT(LGDT, emulate_lgdt_lidt, false, PG_PRIVILEGED),
 	CALLOUT(LIDT, emulate_lgdt_lidt, false, PG_PRIVILEGED),
-	TODO(LLDT, PG_PRIVILEGED),	/* TODO(#3) */
-	TODO(LTR, PG_PRIVILEGED),	/* TODO(#3) */
-	TODO(LMSW, PG_PRIVILEGED),	/* TODO(#3) */
-	TODO(CLTS, PG_PRIVILEGED),	/* TODO(#3) */
-	TODO(INVD, PG_PRIVILEGED),	/* TODO(#3) */
-	TODO(WBINVD, PG_PRIVILEGED),	/* TODO(#3) */
-	TODO(INVLPG, PG_PRIVILEGED),	/* TODO(#4) */
+	CALLOUT(LLDT, emulate_lldt, false, PG_PRIVILEGED),
+	CALLOUT(LTR, emulate_ltr, false, PG_PRIVILEGED),
+	CALLOUT(LMSW, emulate_lmsw, true, PG_PRIVILEGED),
+	CALLOUT(CLTS, emulate_clts, true, PG_PRIVILEGED),
+	CALLOUT(INVD, emulate_invd, false, PG_PRIVILEGED),
+	CALLOUT(WBINVD, emulate_invd, false, PG_PRIVILEGED),
+	CALLOUT(INVLPG, emulate_invlpg, false, PG_PRIVILEGED),
 	CALLOUT(HLT, emulate_hlt, true, PG_PRIVILEGED),
-	TODO(RDMSR, PG_PRIVILEGED),	/* TODO(#3) */
-	TODO(WRMSR, PG_PRIVILEGED),	/* TODO(#3) */
-	TODO(RDPMC, PG_PRIVILEGED),	/* TODO(#3) */
+	CALLOUT(RDMSR, emulate_rdmsr, false, PG_PRIVILEGED),
+	CALLOUT(WRMSR, emulate_wrmsr, false, PG_PRIVILEGED),
+	CALLOUT(RDPMC, emulate_rdpmc, false, PG_PRIVILEGED),
 	CALLOUT(CLI, emulate_cli, false, PG_PRIVILEGED),
 	CALLOUT(STI, emulate_sti, true, PG_PRIVILEGED),
 	CALLOUT(IN, emulate_in, false, PG_PRIVILEGED),
@@ -74,8 +73,8 @@ static const struct insn_class table[] = {
 	CALLOUT(OUTSB, emulate_outs, false, PG_PRIVILEGED),
 	CALLOUT(OUTSW, emulate_outs, false, PG_PRIVILEGED),
 	CALLOUT(OUTSD, emulate_outs, false, PG_PRIVILEGED),
-	TODO(SYSENTER, PG_SENSITIVE),	/* TODO(#3) */
-	TODO(SYSEXIT, PG_PRIVILEGED),	/* TODO(#3) */
+	CALLOUT(SYSENTER, emulate_sysenter, true, PG_SENSITIVE),
+	CALLOUT(SYSEXIT, emulate_sysexit, true, PG_PRIVILEGED),
 	CALLOUT(CPUID, emulate_cpuid, false, PG_SENSITIVE),
 	CALLOUT(RDTSC, emulate_rdtsc, false, PG_SENSITIVE),
 
@@ -161,16 +160,16 @@ static const struct insn_class special[SP_COUNT] = {
 			 "POP Sreg" },
 	[SP_MOV_CR] = { X86_INS_MOV, ACT_CALLOUT, NULL, emulate_mov_cr, true, PG_PRIVILEGED,
 			"MOV CRn" },
-	[SP_MOV_DR] = { X86_INS_MOV, ACT_UNSUPPORTED, NULL, NULL, true, PG_PRIVILEGED,
-			"MOV DRn" }, /* TODO(#3) */
+	[SP_MOV_DR] = { X86_INS_MOV, ACT_CALLOUT, NULL, emulate_mov_dr, true, PG_PRIVILEGED,
+			"MOV DRn" },
 	[SP_MOFFS] = { X86_INS_MOV, ACT_REWRITE, rewrite_moffs, NULL, false, PG_NONE,
 		       "MOV moffs" },
 	[SP_INC_DEC_SHORT] = { X86_INS_INC, ACT_REWRITE, rewrite_inc_dec, NULL, false, PG_NONE,
 			       "INC/DEC r32" },
 	[SP_JMP_INDIRECT] = { X86_INS_JMP, ACT_REWRITE, rewrite_jmp_indirect, NULL, true,
 			      PG_NONE, "JMP r/m" },
-	[SP_CALL_FAR_IND] = { X86_INS_LCALL, ACT_UNSUPPORTED, NULL, NULL, true, PG_SENSITIVE,
-			      "CALL far m" }, /* TODO(#3) */
+	[SP_CALL_FAR_IND] = { X86_INS_LCALL, ACT_CALLOUT, NULL, emulate_far_call, true,
+			      PG_SENSITIVE, "CALL far m" },
 	[SP_JMP_FAR_IND] = { X86_INS_LJMP, ACT_CALLOUT, NULL, emulate_far_jmp, true,
 			     PG_SENSITIVE, "JMP far m" },
 	[SP_FPU_SIMD] = { 0, ACT_UNSUPPORTED, NULL, NULL, true, PG_NONE,
