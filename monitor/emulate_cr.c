@@ -5,8 +5,9 @@
  */
 #include "monitor/internal.h"
 
-/* CR4 bits a P6 without VME/PVI/PAE support lets software set. */
-#define CR4_SUPPORTED (CR4_TSD | CR4_DE | CR4_PSE | CR4_PGE | CR4_PCE | CR4_MCE)
+/* CR4 bits the virtual P6 (no VME/PVI/PAE) lets software set. */
+#define CR4_SUPPORTED                                                                              \
+	(CR4_TSD | CR4_DE | CR4_PSE | CR4_PGE | CR4_PCE | CR4_MCE | CR4_OSFXSR | CR4_OSXMMEXCPT)
 
 static void write_cr0(struct vcpu *v, uint32_t value)
 {

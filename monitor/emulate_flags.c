@@ -62,14 +62,19 @@ int emulate_cli(struct vcpu *v, const struct callout_insn *ci)
 }
 
 /*
- * STI: natively #GP at CPL > IOPL; sets the guest's virtual IF. The block
- * ends after it so the run loop can take a pending interrupt once the next
- * instruction has run (TODO(#3): the one-instruction interrupt shadow).
+ * STI: natively #GP at CPL > IOPL; sets the guest's virtual IF. Interrupts
+ * stay blocked until the instruction after it has run (the STI shadow), so
+ * the run loop runs that one instruction alone before it checks for them.
  */
 int emulate_sti(struct vcpu *v, const struct callout_insn *ci)
 {
 	if (v->cpl > iopl_of(v))
 		vcpu_raise(v, EXC_GP, 0);
+	if (v->eflags & EFLAGS_IF)
+		return CALLOUT_NEXT; /* STI with IF already set opens no shadow */
 	v->eflags |= EFLAGS_IF;
-	return CALLOUT_NEXT;
+	v->intr_shadow = true;
+	vcpu_update_mode(v);
+	v->eip = ci->next_eip;
+	return CALLOUT_EXIT;
 }

@@ -5,12 +5,25 @@
 #include "monitor/internal.h"
 
 /* CPUID.1:EDX features the virtual CPU implements (SDM Vol. 2 CPUID). */
+#define CPUID_FPU (1u << 0)
+#define CPUID_DE (1u << 2)
 #define CPUID_PSE (1u << 3)
 #define CPUID_TSC (1u << 4)
+#define CPUID_MSR (1u << 5)
 #define CPUID_CX8 (1u << 8)
+#define CPUID_SEP (1u << 11)
 #define CPUID_PGE (1u << 13)
 #define CPUID_CMOV (1u << 15)
-#define CPUID_FEATURES_EDX (CPUID_PSE | CPUID_TSC | CPUID_CX8 | CPUID_PGE | CPUID_CMOV)
+#define CPUID_PAT (1u << 16)
+#define CPUID_CLFSH (1u << 19)
+#define CPUID_MMX (1u << 23)
+#define CPUID_FXSR (1u << 24)
+#define CPUID_SSE (1u << 25)
+#define CPUID_SSE2 (1u << 26)
+#define CPUID_FEATURES_EDX                                                                         \
+	(CPUID_FPU | CPUID_DE | CPUID_PSE | CPUID_TSC | CPUID_MSR | CPUID_CX8 | CPUID_SEP |        \
+	 CPUID_PGE | CPUID_CMOV | CPUID_PAT | CPUID_CLFSH | CPUID_MMX | CPUID_FXSR | CPUID_SSE |   \
+	 CPUID_SSE2)
 
 /* Family 6, model 13, stepping 6: a Pentium M class P6. */
 #define CPUID_SIGNATURE ((6u << 8) | (13u << 4) | 6u)
@@ -130,4 +143,31 @@ int emulate_ud(struct vcpu *v, const struct callout_insn *ci)
 	log_mask_printf(LOG_UNIMP, "#UD at %#x: %02x %02x %02x\n", ci->eip, ci->bytes[0],
 			ci->bytes[1], ci->bytes[2]);
 	vcpu_raise_noerr(v, EXC_UD);
+}
+
+/* An x87 instruction (D8-DF escape, or FXSAVE/FXRSTOR), as opposed to MMX/SSE? */
+static bool is_x87(const struct callout_insn *ci)
+{
+	uint8_t reg = (ci->modrm >> 3) & 7;
+
+	if (ci->opcode_len == 1)
+		return ci->opcode >= 0xd8 && ci->opcode <= 0xdf;
+	return ci->opcode_len == 2 && ci->opcode == 0xae && reg <= 1;
+}
+
+/*
+ * An FPU instruction with CR0.TS or CR0.EM set (SDM Vol. 3A 2.5, table 9-1):
+ * TS makes every one #NM (WAIT only with MP too), so an OS can switch FPU
+ * state lazily; EM makes x87 ones #NM and MMX/SSE ones #UD.
+ */
+int emulate_fpu_unavailable(struct vcpu *v, const struct callout_insn *ci)
+{
+	if (ci->opcode_len == 1 && ci->opcode == 0x9b) { /* WAIT/FWAIT */
+		if ((v->cr0 & CR0_TS) && (v->cr0 & CR0_MP))
+			vcpu_raise_noerr(v, EXC_NM);
+		return CALLOUT_NEXT;
+	}
+	if ((v->cr0 & CR0_EM) && !is_x87(ci))
+		vcpu_raise_noerr(v, EXC_UD);
+	vcpu_raise_noerr(v, EXC_NM);
 }

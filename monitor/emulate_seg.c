@@ -17,7 +17,17 @@ static int after_load(struct vcpu *v, const struct callout_insn *ci, uint32_t ol
 	return CALLOUT_EXIT;
 }
 
-/* MOV Sreg, r/m16 (TODO(#3): the interrupt shadow after MOV SS). */
+/* Loading SS blocks interrupts (and debug traps) until the next instruction
+ * has run, so a guest can load SS then ESP without an interrupt between. */
+static int after_ss_load(struct vcpu *v, const struct callout_insn *ci)
+{
+	v->intr_shadow = true;
+	vcpu_update_mode(v);
+	v->eip = ci->next_eip;
+	return CALLOUT_EXIT;
+}
+
+/* MOV Sreg, r/m16 */
 int emulate_mov_to_seg(struct vcpu *v, const struct callout_insn *ci)
 {
 	uint32_t old_mode = v->mode;
@@ -26,6 +36,8 @@ int emulate_mov_to_seg(struct vcpu *v, const struct callout_insn *ci)
 	if (sreg == S_CS)
 		vcpu_raise_noerr(v, EXC_UD);
 	load_data_segment(v, sreg, (uint16_t)operand_read(v, ci, 1));
+	if (sreg == S_SS)
+		return after_ss_load(v, ci);
 	return after_load(v, ci, old_mode);
 }
 
@@ -61,6 +73,8 @@ int emulate_pop_seg(struct vcpu *v, const struct callout_insn *ci)
 	v->regs[R_ESP] = old_esp;
 	load_data_segment(v, ci->op[0].reg, (uint16_t)selector);
 	v->regs[R_ESP] = new_esp;
+	if (ci->op[0].reg == S_SS)
+		return after_ss_load(v, ci);
 	return after_load(v, ci, old_mode);
 }
 

@@ -50,6 +50,8 @@ void vcpu_reset_multiboot(struct vcpu *v, const struct boot_entry *entry);
 /* Recompute the translation mode and the segments' fast-path bounds after
  * any change to CPL, segment registers, CR0 or EFLAGS.TF. */
 void vcpu_update_mode(struct vcpu *v);
+/* Are any DR7 instruction breakpoints enabled? */
+bool vcpu_exec_breakpoints(const struct vcpu *v);
 /* Set a segment register's cache directly (no checks), then update. */
 void vcpu_set_segment(struct vcpu *v, int sreg, uint16_t selector, uint32_t base,
 		      uint32_t limit, uint16_t attr);

@@ -30,6 +30,7 @@ struct callout_insn;
 #define MODE_STACK16 (1u << 3)	   /* SS.B = 0: SP, not ESP, is the stack pointer */
 #define MODE_SINGLE (1u << 4)	   /* one instruction per block (TF, interrupt shadow) */
 #define MODE_FPU_TRAP (1u << 5)	   /* CR0.TS or CR0.EM: x87/SSE instructions raise #NM */
+#define MODE_NO_SSE (1u << 6)	   /* CR4.OSFXSR clear: SSE instructions raise #UD */
 #define MODE_SEG_SHIFT 8	   /* then 2 bits of segment kind per segment register */
 #define MODE_SEG_MASK 3u
 
@@ -99,6 +100,8 @@ struct vcpu {
 	uint32_t mode;		     /* mode of the translations being run */
 	uint64_t host_rsp;	     /* host stack pointer at entry, for unwinding */
 	uint8_t mem_commit_needed;   /* set by helper_mem_prepare: run the commit */
+	uint8_t fpu_live;	     /* the guest's x87/SSE state is in the host's registers */
+	const void *fpu_ensure;	     /* called before guest FPU code: loads it, or returns */
 	const void *mem_site;	     /* slow-path bookkeeping between prepare/commit */
 	struct seg_fast seg_fast[6];
 	uint64_t thunk_scratch[4];   /* spill slots for the thunks */
@@ -116,9 +119,13 @@ struct vcpu {
 	uint32_t sysenter_cs, sysenter_esp, sysenter_eip;
 	uint64_t msr_pat, msr_misc_enable;
 	uint64_t msr_perfctr[2], msr_evntsel[2];
+	/* The guest's x87/MMX/SSE state (FXSAVE64 layout) while not live. */
 	uint8_t fxstate[512] __attribute__((aligned(16)));
+	/* What C code expects in the FPU (FNINIT, default MXCSR). */
+	uint8_t host_fxstate[512] __attribute__((aligned(16)));
 
 	bool halted;
+	bool intr_shadow;	     /* after STI or MOV/POP SS: no interrupt before the next insn */
 	bool in_translated_code;
 	void *raise_env;	     /* jmp_buf of a delivery in progress, or NULL */
 	bool attempt_committed;	     /* vcpu_attempt(): past the point of no return */
@@ -187,6 +194,8 @@ struct callout_insn {
 	uint32_t next_eip; /* EIP of the instruction after it */
 	uint16_t id;	   /* Capstone instruction id (X86_INS_*) */
 	uint8_t opcode;	   /* the (last) opcode byte */
+	uint8_t opcode_len; /* 1, 2 (0F xx) or 3 (0F 38/3A xx) */
+	uint8_t modrm;	   /* the ModRM byte, or 0 */
 	uint8_t len;
 	uint8_t opsize;	   /* 2 or 4 */
 	uint8_t addrsize;  /* 2 or 4 */
@@ -224,6 +233,7 @@ int emulate_outs(struct vcpu *v, const struct callout_insn *ci);
 int emulate_cpuid(struct vcpu *v, const struct callout_insn *ci);
 int emulate_rdtsc(struct vcpu *v, const struct callout_insn *ci);
 int emulate_ud(struct vcpu *v, const struct callout_insn *ci);
+int emulate_fpu_unavailable(struct vcpu *v, const struct callout_insn *ci);
 int emulate_sldt(struct vcpu *v, const struct callout_insn *ci);
 int emulate_str(struct vcpu *v, const struct callout_insn *ci);
 int emulate_lldt(struct vcpu *v, const struct callout_insn *ci);

@@ -125,6 +125,31 @@ static void wait_for_event(struct vm *vm)
 		uart16550_poll(vm->com1);
 }
 
+#define DR6_BS (1u << 14) /* single-step trap */
+
+/* An enabled instruction breakpoint at CS:EIP is a #DB fault before the
+ * instruction runs, unless EFLAGS.RF suppresses it (SDM Vol. 3A 17.3.1.1). */
+static bool breakpoint_hit(struct vcpu *v)
+{
+	uint32_t linear = v->seg[S_CS].base + v->eip;
+	bool hit = false;
+
+	if (!vcpu_exec_breakpoints(v) || (v->eflags & EFLAGS_RF))
+		return false;
+	for (int i = 0; i < 4; i++) {
+		bool enabled = (v->dr[7] >> (2 * i)) & 3;
+		bool exec = ((v->dr[7] >> (16 + 4 * i)) & 3) == 0;
+
+		if (enabled && exec && v->dr[i] == linear) {
+			v->dr[6] |= 1u << i;
+			hit = true;
+		}
+	}
+	if (hit)
+		v->exception = (struct pending_exception){ .valid = true, .vector = EXC_DB };
+	return hit;
+}
+
 static uint64_t run_block(struct vcpu *v, struct tb *tb)
 {
 	uint64_t ret;
@@ -135,6 +160,37 @@ static uint64_t run_block(struct vcpu *v, struct tb *tb)
 	ret = xlat_enter(v->vm->xlat, v, tb->code);
 	v->in_translated_code = false;
 	return ret;
+}
+
+/*
+ * Run one instruction alone (MODE_SINGLE): under an interrupt shadow, with
+ * TF set (a #DB trap follows it), or with instruction breakpoints armed.
+ */
+static void run_single(struct vcpu *v)
+{
+	bool traced = v->eflags & EFLAGS_TF, shadow = v->intr_shadow;
+	struct tb *tb;
+	uint64_t ret;
+
+	if (breakpoint_hit(v))
+		return;
+	tb = find_tb(v);
+	if (!tb)
+		return;
+	v->intr_shadow = false; /* the shadow covers this one instruction */
+	v->exit_request = 0;
+	ret = run_block(v, tb);
+	v->stats.exits[tb_exit_kind(ret)]++;
+	if (tb_exit_kind(ret) == TB_EXIT_REQUEST) {
+		v->intr_shadow = shadow; /* it did not run yet */
+		return;
+	}
+	v->eflags &= ~EFLAGS_RF; /* cleared once an instruction completes */
+	vcpu_update_mode(v);
+	if (traced && !v->exception.valid) {
+		v->dr[6] |= DR6_BS;
+		v->exception = (struct pending_exception){ .valid = true, .vector = EXC_DB };
+	}
 }
 
 int vcpu_run(struct vcpu *v)
@@ -154,6 +210,11 @@ int vcpu_run(struct vcpu *v)
 		}
 		if (v->halted) {
 			wait_for_event(vm);
+			continue;
+		}
+		if (v->mode & MODE_SINGLE) {
+			run_single(v);
+			tb = NULL;
 			continue;
 		}
 		v->exit_request = 0;

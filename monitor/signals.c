@@ -29,12 +29,26 @@ static int guest_vector(int sig, const siginfo_t *info)
 	case SIGFPE:
 		if (info->si_code == FPE_INTDIV || info->si_code == FPE_INTOVF)
 			return EXC_DE;
-		return EXC_XM; /* TODO(#5): #MF for x87 once the FPU is virtualised */
+		return -1; /* x87 (#MF) or SSE (#XM): decided by the instruction */
 	case SIGILL:
 		return EXC_UD;
 	default:
 		return EXC_GP; /* SIGSEGV/SIGBUS from the guest's own instruction */
 	}
+}
+
+/*
+ * A floating-point exception the guest unmasked: #MF for x87 (pending in
+ * the FPU status word), #XM for SSE (in MXCSR) - or #UD for SSE when the OS
+ * did not set CR4.OSXMMEXCPT (SDM Vol. 3A 12.5.1).
+ */
+static int fp_exception_vector(const struct vcpu *v, const ucontext_t *uc)
+{
+	const struct _libc_fpstate *fp = uc->uc_mcontext.fpregs;
+
+	if (fp && (fp->swd & 0x80)) /* x87 status word ES: an x87 exception is pending */
+		return EXC_MF;
+	return (v->cr4 & CR4_OSXMMEXCPT) ? EXC_XM : EXC_UD;
 }
 
 static bool recover_guest(struct vcpu *v, ucontext_t *uc)
@@ -49,6 +63,21 @@ static bool recover_guest(struct vcpu *v, ucontext_t *uc)
 	regs.rip = (uint64_t)g[REG_RIP];
 	regs.rflags = (uint64_t)g[REG_EFL];
 	return xlat_recover(v->vm->xlat, v, &regs);
+}
+
+/*
+ * If the guest's FPU state was live in the host registers, it is in the
+ * signal frame now: keep it as the guest's, and let the host resume with
+ * the default state C code expects.
+ */
+static void take_guest_fpu(struct vcpu *v, ucontext_t *uc)
+{
+	if (!v->fpu_live || !uc->uc_mcontext.fpregs)
+		return;
+	memcpy(v->fxstate, uc->uc_mcontext.fpregs, sizeof(v->fxstate));
+	memcpy(uc->uc_mcontext.fpregs, v->host_fxstate, sizeof(v->host_fxstate));
+	v->fpu_live = 0;
+	v->fpu_ensure = xlat_fpu_load_address(v->vm->xlat);
 }
 
 /* Resume the host in the unwind thunk: xlat_unwind(v, TB_EXIT_EXCEPTION). */
@@ -70,6 +99,9 @@ static void host_fault(int sig, siginfo_t *info, void *context)
 	int vector = guest_vector(sig, info);
 
 	if (v && recover_guest(v, uc)) {
+		if (vector < 0)
+			vector = fp_exception_vector(v, uc);
+		take_guest_fpu(v, uc);
 		v->exception = (struct pending_exception){
 			.valid = true, .vector = (uint8_t)vector,
 			.has_error_code = exception_has_error_code(vector) };

@@ -84,6 +84,19 @@ static enum seg_kind seg_kind_of(const struct seg_fast *f)
 	return f->base == 0 ? SEG_FLAT : SEG_BASED;
 }
 
+/* DR7 enables an instruction breakpoint: L/G bit set, R/W 00 (execute). */
+bool vcpu_exec_breakpoints(const struct vcpu *v)
+{
+	for (int i = 0; i < 4; i++) {
+		bool enabled = (v->dr[7] >> (2 * i)) & 3;
+		bool exec = ((v->dr[7] >> (16 + 4 * i)) & 3) == 0;
+
+		if (enabled && exec)
+			return true;
+	}
+	return false;
+}
+
 void vcpu_update_mode(struct vcpu *v)
 {
 	uint32_t mode = v->cpl & MODE_CPL_MASK;
@@ -96,10 +109,15 @@ void vcpu_update_mode(struct vcpu *v)
 		mode |= MODE_CODE16;
 	if (!(v->seg[S_SS].attr & SEG_ATTR_DB))
 		mode |= MODE_STACK16;
-	if (v->eflags & EFLAGS_TF)
+	/* One instruction at a time when something must happen after each:
+	 * a single-step trap, the end of an interrupt shadow, or a check for
+	 * instruction breakpoints before each. */
+	if ((v->eflags & EFLAGS_TF) || v->intr_shadow || vcpu_exec_breakpoints(v))
 		mode |= MODE_SINGLE;
 	if (v->cr0 & (CR0_TS | CR0_EM))
 		mode |= MODE_FPU_TRAP;
+	if (!(v->cr4 & CR4_OSFXSR))
+		mode |= MODE_NO_SSE;
 	v->mode = mode;
 }
 
@@ -115,6 +133,18 @@ void vcpu_set_segment(struct vcpu *v, int sreg, uint16_t selector, uint32_t base
 	if (sreg == S_CS && base != old_cs_base)
 		jc_clear(&v->jc);
 	vcpu_update_mode(v);
+}
+
+/* The FPU state after FNINIT with the default MXCSR: the guest's state at
+ * reset, and what C code expects while it runs. */
+static void fpu_reset(struct vcpu *v)
+{
+	uint32_t mxcsr = 0x1f80;
+
+	__asm__ volatile("fninit; ldmxcsr %1; fxsave64 %0" : "=m"(v->host_fxstate) : "m"(mxcsr));
+	memcpy(v->fxstate, v->host_fxstate, sizeof(v->fxstate));
+	v->fpu_live = 0;
+	v->fpu_ensure = v->vm && v->vm->xlat ? xlat_fpu_load_address(v->vm->xlat) : NULL;
 }
 
 void vcpu_reset_multiboot(struct vcpu *v, const struct boot_entry *entry)
@@ -139,5 +169,8 @@ void vcpu_reset_multiboot(struct vcpu *v, const struct boot_entry *entry)
 		vcpu_set_segment(v, s, s == S_CS ? 0x08 : 0x10, 0, 0xffffffffu,
 				 s == S_CS ? ATTR_FLAT_CODE : ATTR_FLAT_DATA);
 	v->halted = false;
+	v->intr_shadow = false;
 	v->exception.valid = false;
+	v->msr_pat = 0x0007040600070406ull; /* the PAT's power-on value */
+	fpu_reset(v);
 }

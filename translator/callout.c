@@ -97,6 +97,8 @@ bool fill_callout_insn(const struct insn *in, struct callout_insn *ci)
 	ci->next_eip = next_eip(in);
 	ci->id = (uint16_t)in->id;
 	ci->opcode = in->opc;
+	ci->opcode_len = in->opc_len;
+	ci->modrm = in->modrm;
 	ci->len = in->len;
 	ci->opsize = in->opsize;
 	ci->addrsize = in->addrsize;

@@ -145,8 +145,8 @@ static const struct insn_class table[] = {
  * fallbacks. They count as rows TABLE_SIZE.. for the statistics. */
 enum special_row {
 	SP_MOV_TO_SEG, SP_MOV_FROM_SEG, SP_PUSH_SEG, SP_POP_SEG, SP_MOV_CR, SP_MOV_DR,
-	SP_MOFFS, SP_INC_DEC_SHORT, SP_JMP_INDIRECT, SP_CALL_FAR_IND, SP_JMP_FAR_IND,
-	SP_FPU_SIMD, SP_NOT_ON_P6, SP_UNKNOWN, SP_COUNT,
+	SP_MOFFS, SP_INC_DEC_SHORT, SP_GROUP1_82, SP_JMP_INDIRECT, SP_CALL_FAR_IND, SP_JMP_FAR_IND,
+	SP_FPU_SIMD, SP_FPU_TRAP, SP_NOT_ON_P6, SP_UNKNOWN, SP_COUNT,
 };
 
 static const struct insn_class special[SP_COUNT] = {
@@ -166,16 +166,22 @@ static const struct insn_class special[SP_COUNT] = {
 		       "MOV moffs" },
 	[SP_INC_DEC_SHORT] = { X86_INS_INC, ACT_REWRITE, rewrite_inc_dec, NULL, false, PG_NONE,
 			       "INC/DEC r32" },
+	/* 82 /n is group 1 on r/m8 and imm8, the same as 80 /n; 64-bit mode
+	 * dropped it, so the copy is written with 80 (rewrite_copy.c). */
+	[SP_GROUP1_82] = { X86_INS_ADD, ACT_REWRITE, rewrite_copy, NULL, false, PG_NONE,
+			   "82 (group 1 alias)" },
 	[SP_JMP_INDIRECT] = { X86_INS_JMP, ACT_REWRITE, rewrite_jmp_indirect, NULL, true,
 			      PG_NONE, "JMP r/m" },
 	[SP_CALL_FAR_IND] = { X86_INS_LCALL, ACT_CALLOUT, NULL, emulate_far_call, true,
 			      PG_SENSITIVE, "CALL far m" },
 	[SP_JMP_FAR_IND] = { X86_INS_LJMP, ACT_CALLOUT, NULL, emulate_far_jmp, true,
 			     PG_SENSITIVE, "JMP far m" },
-	[SP_FPU_SIMD] = { 0, ACT_UNSUPPORTED, NULL, NULL, true, PG_NONE,
-			  "x87/MMX/SSE" }, /* TODO(#5): FPU state */
+	[SP_FPU_SIMD] = { 0, ACT_COPY, NULL, NULL, false, PG_NONE, "x87/MMX/SSE" },
+	[SP_FPU_TRAP] = { 0, ACT_CALLOUT, NULL, emulate_fpu_unavailable, true, PG_NONE,
+			  "x87/MMX/SSE with CR0.TS/EM" },
 	[SP_NOT_ON_P6] = { 0, ACT_UD, NULL, emulate_ud, true, PG_NONE, "not on this CPU" },
-	[SP_UNKNOWN] = { 0, ACT_UNSUPPORTED, NULL, NULL, true, PG_NONE, "unknown" },
+	/* Valid on later CPUs but not on a P6 (POPCNT, XGETBV, ...): #UD. */
+	[SP_UNKNOWN] = { 0, ACT_UD, NULL, emulate_ud, true, PG_NONE, "not a P6 instruction" },
 };
 
 static const struct insn_class *classify_by_opcode(const struct insn *in)
@@ -199,6 +205,7 @@ static const struct insn_class *classify_by_opcode(const struct insn *in)
 	case 0x06: case 0x0e: case 0x16: case 0x1e: return &special[SP_PUSH_SEG];
 	case 0x07: case 0x17: case 0x1f: return &special[SP_POP_SEG];
 	case 0xa0: case 0xa1: case 0xa2: case 0xa3: return &special[SP_MOFFS];
+	case 0x82: return &special[SP_GROUP1_82];
 	case 0xff:
 		if (reg == 3)
 			return &special[SP_CALL_FAR_IND];
@@ -215,21 +222,39 @@ static const struct insn_class *classify_by_opcode(const struct insn *in)
 }
 
 /* Groups of instruction-set extensions the virtual P6 has. */
-static bool in_cpu_model(const cs_insn *ci, bool *simd)
+static bool in_cpu_model(const cs_insn *ci)
 {
 	const cs_detail *d = ci->detail;
 
-	*simd = false;
 	for (int i = 0; i < d->groups_count; i++) {
 		uint8_t g = d->groups[i];
 
 		if (g == X86_GRP_FPU || g == X86_GRP_MMX || g == X86_GRP_SSE1 || g == X86_GRP_SSE2)
-			*simd = true;
-		else if (g >= X86_GRP_VM && g != X86_GRP_CMOV && g != X86_GRP_MODE32 &&
-			 g != X86_GRP_NOT64BITMODE && g != X86_GRP_16BITMODE)
+			continue;
+		if (g >= X86_GRP_VM && g != X86_GRP_CMOV && g != X86_GRP_MODE32 &&
+		    g != X86_GRP_NOT64BITMODE && g != X86_GRP_16BITMODE)
 			return false;
 	}
 	return true;
+}
+
+static bool is_sse(const cs_insn *ci)
+{
+	for (int i = 0; i < ci->detail->groups_count; i++)
+		if (ci->detail->groups[i] == X86_GRP_SSE1 || ci->detail->groups[i] == X86_GRP_SSE2)
+			return true;
+	return false;
+}
+
+/* x87, MMX and SSE instructions: copied, unless CR0.TS/EM make them fault
+ * (#NM, or #UD for MMX/SSE with EM) or CR4.OSFXSR is clear for SSE. */
+static const struct insn_class *classify_fpu(const struct insn *in, uint32_t mode)
+{
+	if (mode & MODE_FPU_TRAP)
+		return &special[SP_FPU_TRAP];
+	if ((mode & MODE_NO_SSE) && is_sse(in->cs))
+		return &special[SP_NOT_ON_P6];
+	return &special[SP_FPU_SIMD];
 }
 
 static const struct insn_class *by_id[X86_INS_ENDING];
@@ -258,7 +283,6 @@ static bool lock_allowed(const struct insn *in)
 const struct insn_class *classify(const struct insn *in, uint32_t mode)
 {
 	const struct insn_class *cls;
-	bool simd;
 
 	if (!by_id[X86_INS_ADD])
 		build_index();
@@ -267,11 +291,14 @@ const struct insn_class *classify(const struct insn *in, uint32_t mode)
 	cls = classify_by_opcode(in);
 	if (cls)
 		return cls;
-	if (!in_cpu_model(in->cs, &simd))
+	if (!in_cpu_model(in->cs))
 		return &special[SP_NOT_ON_P6];
+	/* Before the id table: SSE2's MOVSD/CMPSD share ids with the strings. */
+	if (in->simd)
+		return classify_fpu(in, mode);
 	if (in->id < X86_INS_ENDING && by_id[in->id])
 		return by_id[in->id];
-	return simd ? &special[SP_FPU_SIMD] : &special[SP_UNKNOWN];
+	return &special[SP_UNKNOWN];
 }
 
 const struct insn_class *classify_invalid(void)

@@ -128,6 +128,48 @@ static bool is_moffs(const struct insn *in)
 }
 
 /*
+ * Does the instruction use the x87/MMX/SSE state? Capstone's groups say so
+ * for most; x87 escapes (D8-DF), FWAIT and FXSAVE/FXRSTOR/LDMXCSR/STMXCSR
+ * (0F AE /0-/3) are recognised by their opcodes, since some lack a group.
+ */
+static bool uses_fpu_state(const cs_insn *ci, const struct insn *in)
+{
+	uint8_t reg = (in->modrm >> 3) & 7;
+
+	for (int i = 0; i < ci->detail->groups_count; i++) {
+		uint8_t g = ci->detail->groups[i];
+
+		if (g == X86_GRP_FPU || g == X86_GRP_MMX || g == X86_GRP_SSE1 || g == X86_GRP_SSE2)
+			return true;
+	}
+	if (!in->opc_0f)
+		return (in->opc >= 0xd8 && in->opc <= 0xdf) || in->opc == 0x9b;
+	return in->opc_len == 2 && in->opc == 0xae && (in->modrm >> 6) != 3 && reg <= 3;
+}
+
+/*
+ * F3 0F BC/BD are TZCNT/LZCNT on CPUs with BMI1/ABM - this host among them -
+ * but a P6 ignores the F3 and runs BSF/BSR. Decode them without the F3
+ * (and keep the host from seeing it, see drop_rep).
+ */
+static bool p6_bit_scan(const uint8_t *bytes, size_t size, uint64_t address, cs_insn *ci, csh cs)
+{
+	uint8_t copy[16];
+	const uint8_t *code = copy;
+	unsigned f3 = 0, n = 0;
+
+	if (ci->id != X86_INS_TZCNT && ci->id != X86_INS_LZCNT)
+		return false;
+	while (f3 < ci->size && bytes[f3] != 0xf3)
+		f3++;
+	for (unsigned i = 0; i < ci->size; i++)
+		if (i != f3)
+			copy[n++] = bytes[i];
+	size = n;
+	return cs_disasm_iter(cs, &code, &size, &address, ci);
+}
+
+/*
  * Decode the instruction at @bytes (guest EIP @eip, @avail bytes readable)
  * into *in. Returns false if Capstone does not know the bytes.
  */
@@ -139,19 +181,26 @@ bool decode_insn(struct xlat *x, cs_insn *ci, const uint8_t *bytes, unsigned ava
 	size_t size = avail > 15 ? 15 : avail;
 	uint64_t address = eip;
 
+	csh cs = code16 ? x->cs16 : x->cs32;
+
 	memset(in, 0, sizeof(*in));
-	if (!cs_disasm_iter(code16 ? x->cs16 : x->cs32, &code, &size, &address, ci))
+	if (!cs_disasm_iter(cs, &code, &size, &address, ci))
 		return false;
+	in->len = (uint8_t)ci->size;
+	memcpy(in->bytes, bytes, in->len);
+	if (p6_bit_scan(bytes, in->len, eip, ci, cs))
+		in->drop_rep = true;
 	in->cs = ci;
 	in->eip = eip;
 	in->id = ci->id;
-	in->len = (uint8_t)ci->size;
-	memcpy(in->bytes, ci->bytes, ci->size);
 	decode_prefixes(in);
 	decode_opcode(in, &ci->detail->x86);
+	if (in->drop_rep && in->modrm_off >= 0)
+		in->modrm_off++, in->modrm = in->bytes[in->modrm_off]; /* the F3 moved it */
 	in->opsize = (uint8_t)((code16 != in->opsize_prefix) ? 2 : 4);
 	in->addrsize = (uint8_t)((code16 != in->addrsize_prefix) ? 2 : 4);
 	in->mem_base = in->mem_index = -1;
+	in->simd = uses_fpu_state(ci, in);
 	decode_operands(in, &ci->detail->x86);
 	/* Only a ModRM memory operand (or MOV's moffs) counts: Capstone also
 	 * lists implicit ones (string instructions), which rewrites handle. */

@@ -103,6 +103,7 @@ struct insn {
 	/* Prefixes. */
 	int8_t seg_override; /* S_* or -1 */
 	bool lock, rep, repne, opsize_prefix, addrsize_prefix;
+	bool drop_rep;	     /* F3 is meaningless here and must not reach the host */
 	uint8_t opsize;	     /* 2 or 4: effective operand size */
 	uint8_t addrsize;    /* 2 or 4: effective address size */
 
@@ -116,6 +117,7 @@ struct insn {
 	enum mem_access_kind mem_access;
 
 	/* Register operands that need care when copied. */
+	bool simd;	   /* x87, MMX or SSE: 66/F2/F3 may be mandatory prefixes */
 	bool esp_operand;  /* ESP/SP named as a register operand */
 	bool high_byte;	   /* AH/CH/DH/BH named as a register operand */
 
@@ -161,6 +163,8 @@ struct thunks {
 	uint8_t *mem_slow;    /* R8D = linear, R9D = info, R10D = EIP; returns R8 */
 	uint8_t *mem_commit;  /* R10D = next EIP */
 	uint8_t *seg_fault;   /* R9D = info, R10D = EIP */
+	uint8_t *fpu_load;    /* load the guest FPU state into the host's */
+	uint8_t *fpu_ret;     /* a bare RET: the guest FPU state is already live */
 };
 
 /* The block being assembled. */
@@ -181,6 +185,7 @@ struct block {
 	uint32_t insn_cold_off[MAX_BLOCK_INSNS];
 	unsigned cur;		 /* index of the instruction being emitted */
 	bool fpu_ready;		 /* guest FPU state is known loaded at this point */
+	bool code16;		 /* CS.D = 0: 16-bit default operand size */
 	/* Direct exits: hot offset of each jump's rel32 and cold offset of its
 	 * exit stub (-1: unused), turned into tb->jmp_site/jmp_stub at the end. */
 	int32_t jmp_site_off[2], jmp_stub_off[2];
@@ -255,6 +260,7 @@ bool emit_guarded_access(struct block *b, const struct insn *in, const struct me
 /* rewrite_copy.c */
 bool rewrite_copy(struct block *b, const struct insn *in);
 void emit_copied_insn(struct block *b, struct code_buf *cb, const struct insn *in);
+void emit_fpu_ensure(struct block *b);
 
 /* rewrite_branch.c */
 void emit_exit_check(struct block *b, bool save_flags);

@@ -13,6 +13,8 @@
  * that names both ESP and AH..BH runs with the guest ESP briefly swapped
  * into RSP (no REX needed then).
  */
+#include <stddef.h>
+
 #include "translator/internal.h"
 
 /* How the instruction's ESP operand is made to name R12. */
@@ -90,14 +92,26 @@ static unsigned tail_offset(const struct insn *in)
 	return off + (mod == 1 ? 1 : mod == 2 ? 4 : rm == 5 ? 4 : 0);
 }
 
-static void emit_kept_prefixes(struct code_buf *cb, const struct insn *in)
+/*
+ * The host runs everything with a 32-bit default operand size, so in a
+ * 16-bit code segment the operand-size prefix means the opposite: emit it
+ * exactly when the guest's operand size is 16. (For x87/MMX/SSE a 66 is a
+ * mandatory prefix, not a size, and is kept as it is.)
+ */
+static void emit_kept_prefixes(struct code_buf *cb, const struct insn *in, bool code16)
 {
+	bool resize = code16 && !in->simd;
+
 	for (unsigned i = 0; i < in->prefix_len; i++) {
 		uint8_t p = in->bytes[i];
 
-		if (p == 0xf0 || p == 0xf2 || p == 0xf3 || p == 0x66)
+		if (p == 0xf3 && in->drop_rep)
+			continue;
+		if (p == 0xf0 || p == 0xf2 || p == 0xf3 || (p == 0x66 && !resize))
 			emit_byte(cb, p);
 	}
+	if (resize && in->opsize == 2)
+		emit_byte(cb, 0x66);
 }
 
 /*
@@ -105,11 +119,11 @@ static void emit_kept_prefixes(struct code_buf *cb, const struct insn *in)
  * holding the memory operand's address (when it has one), else NO_REG.
  */
 static void emit_reencoded(struct code_buf *cb, const struct insn *in, enum esp_fix fix,
-			   int mem_base)
+			   int mem_base, bool code16)
 {
 	uint8_t rex = 0;
 
-	emit_kept_prefixes(cb, in);
+	emit_kept_prefixes(cb, in, code16);
 	if (fix == ESP_REX_B)
 		rex |= 0x1;
 	if (fix == ESP_REX_R)
@@ -118,7 +132,10 @@ static void emit_reencoded(struct code_buf *cb, const struct insn *in, enum esp_
 		rex |= 0x1;
 	if (rex)
 		emit_byte(cb, 0x40 | rex);
-	emit_bytes(cb, in->bytes + in->prefix_len, in->opc_len);
+	if (!in->opc_0f && in->opc == 0x82)
+		emit_byte(cb, 0x80); /* 82 is group 1 on r/m8, an alias of 80 gone in 64-bit mode */
+	else
+		emit_bytes(cb, in->bytes + in->prefix_len, in->opc_len);
 	if (in->modrm_off < 0)
 		goto tail;
 	if (mem_base != NO_REG)
@@ -139,13 +156,13 @@ static void copy_body(struct block *b, struct code_buf *cb, const struct insn *i
 	enum esp_fix fix = esp_fix_for(in);
 
 	if (!in->high_byte) {
-		emit_reencoded(cb, in, fix, T_ADDR);
+		emit_reencoded(cb, in, fix, T_ADDR, b->code16);
 		return;
 	}
 	/* mov r9, rsi ; mov rsi, r8 ; <insn with [rsi]> ; mov rsi, r9 */
 	emit_mov_r64_r64(cb, T_IDX, RSI);
 	emit_mov_r64_r64(cb, RSI, T_ADDR);
-	emit_reencoded(cb, in, fix, RSI);
+	emit_reencoded(cb, in, fix, RSI, b->code16);
 	emit_mov_r64_r64(cb, RSI, T_IDX);
 }
 
@@ -153,7 +170,7 @@ static void emit_register_form(struct block *b, const struct insn *in, enum esp_
 {
 	if (fix == ESP_SWAP)
 		emit_xchg_r64_r64(&b->hot, HOST_ESP, RSP);
-	emit_reencoded(&b->hot, in, fix == ESP_SWAP ? ESP_NONE : fix, NO_REG);
+	emit_reencoded(&b->hot, in, fix == ESP_SWAP ? ESP_NONE : fix, NO_REG, b->code16);
 	if (fix == ESP_SWAP)
 		emit_xchg_r64_r64(&b->hot, HOST_ESP, RSP);
 }
@@ -181,4 +198,12 @@ bool rewrite_copy(struct block *b, const struct insn *in)
 void emit_copied_insn(struct block *b, struct code_buf *cb, const struct insn *in)
 {
 	copy_body(b, cb, in, NULL);
+}
+
+/* call [r15 + fpu_ensure]: loads the guest's FPU state unless it is live
+ * already (an indirect call to a RET then); keeps the flags. */
+void emit_fpu_ensure(struct block *b)
+{
+	emit_modrm_mem(&b->hot, OPC_GRP5, 2,
+		       hmem_bd(HOST_VCPU, (int32_t)offsetof(struct vcpu, fpu_ensure)));
 }

@@ -62,6 +62,73 @@ static void emit_load_guest(struct code_buf *cb)
 		emit_mov_r32_m32(cb, host_reg_of(i), guest_reg_slot(i));
 }
 
+/*
+ * The guest's x87/SSE state lives in the host's registers from the first
+ * guest FPU instruction until translated code calls into C, which may use
+ * them and expects the default control words: save the guest's state and
+ * load the default one (only when it was live).
+ *	cmp byte [r15 + fpu_live], 0 ; je 1f
+ *	fxsave64 [r15 + fxstate] ; fxrstor64 [r15 + host_fxstate]
+ *	mov byte [r15 + fpu_live], 0 ; mov [r15 + fpu_ensure], fpu_load
+ * 1:
+ */
+static void emit_fpu_save(struct xlat *x, struct code_buf *cb, int tmp)
+{
+	uint8_t *skip;
+
+	emit_cmp_m8_imm8(cb, hmem_bd(HOST_VCPU, VCPU_OFF(fpu_live)), 0);
+	skip = emit_jcc_rel8(cb, CC_E);
+	emit_fxsave64(cb, hmem_bd(HOST_VCPU, VCPU_OFF(fxstate)));
+	emit_fxrstor64(cb, hmem_bd(HOST_VCPU, VCPU_OFF(host_fxstate)));
+	emit_mov_m8_imm8(cb, hmem_bd(HOST_VCPU, VCPU_OFF(fpu_live)), 0);
+	emit_mov_r64_imm64(cb, tmp, (uint64_t)(uintptr_t)x->thunks.fpu_load);
+	emit_mov_m64_r64(cb, hmem_bd(HOST_VCPU, VCPU_OFF(fpu_ensure)), tmp);
+	patch_rel8(skip, cb->ptr);
+}
+
+/*
+ * Load the guest's FPU state (translated code calls this through
+ * vcpu->fpu_ensure before guest FPU instructions); R9 is free there.
+ *	fxrstor64 [r15 + fxstate] ; mov byte [r15 + fpu_live], 1
+ *	mov r9, fpu_ret ; mov [r15 + fpu_ensure], r9 ; ret
+ */
+static void emit_fpu_load_thunk(struct xlat *x, struct code_buf *cb)
+{
+	emit_fxrstor64(cb, hmem_bd(HOST_VCPU, VCPU_OFF(fxstate)));
+	emit_mov_m8_imm8(cb, hmem_bd(HOST_VCPU, VCPU_OFF(fpu_live)), 1);
+	emit_mov_r64_imm64(cb, T_IDX, (uint64_t)(uintptr_t)x->thunks.fpu_ret);
+	emit_mov_m64_r64(cb, hmem_bd(HOST_VCPU, VCPU_OFF(fpu_ensure)), T_IDX);
+	emit_ret(cb);
+}
+
+/* Around the memory slow path, whose C code may use the FPU: remember
+ * whether the guest's state was live, and make it live again after. */
+static struct hmem fpu_was_live(void)
+{
+	return hmem_bd(HOST_VCPU, VCPU_OFF(thunk_scratch) + 8);
+}
+
+static void emit_fpu_save_remember(struct xlat *x, struct code_buf *cb)
+{
+	emit_movzx_r32_m8(cb, RAX, hmem_bd(HOST_VCPU, VCPU_OFF(fpu_live)));
+	emit_mov_m64_r64(cb, fpu_was_live(), RAX);
+	emit_fpu_save(x, cb, RAX);
+}
+
+/* Clobbers RCX (reloaded from the vCPU afterwards) and keeps RAX. */
+static void emit_fpu_reload_if_was_live(struct xlat *x, struct code_buf *cb)
+{
+	uint8_t *skip;
+
+	emit_cmp_m8_imm8(cb, fpu_was_live(), 0);
+	skip = emit_jcc_rel8(cb, CC_E);
+	emit_fxrstor64(cb, hmem_bd(HOST_VCPU, VCPU_OFF(fxstate)));
+	emit_mov_m8_imm8(cb, hmem_bd(HOST_VCPU, VCPU_OFF(fpu_live)), 1);
+	emit_mov_r64_imm64(cb, RCX, (uint64_t)(uintptr_t)x->thunks.fpu_ret);
+	emit_mov_m64_r64(cb, hmem_bd(HOST_VCPU, VCPU_OFF(fpu_ensure)), RCX);
+	patch_rel8(skip, cb->ptr);
+}
+
 /* sub rsp, 8 ; mov rax, fn ; call rax ; add rsp, 8 (RSP is 8 mod 16 in a thunk) */
 static void emit_call_c(struct code_buf *cb, const void *fn)
 {
@@ -98,6 +165,7 @@ static void emit_enter(struct code_buf *cb)
 static void emit_exit_thunk(struct xlat *x, struct code_buf *cb)
 {
 	emit_save_guest(cb);
+	emit_fpu_save(x, cb, RAX);
 	emit_mov_r64_r64(cb, RAX, T_IDX);
 	emit_jmp_rel32(cb, x->thunks.epilogue);
 }
@@ -128,6 +196,7 @@ static void emit_resume_or_leave(struct xlat *x, struct code_buf *cb)
 static void emit_callout_thunk(struct xlat *x, struct code_buf *cb)
 {
 	emit_save_guest(cb);
+	emit_fpu_save(x, cb, RAX);
 	emit_mov_r32_m32(cb, RAX, hmem_bd(T_IDX, (int32_t)offsetof(struct callout_insn, eip)));
 	emit_mov_m32_r32(cb, hmem_bd(HOST_VCPU, VCPU_OFF(eip)), RAX);
 	emit_mov_r64_r64(cb, RDI, HOST_VCPU);
@@ -141,12 +210,13 @@ static void emit_callout_thunk(struct xlat *x, struct code_buf *cb)
  * in R8; everything else is preserved. When the access needs a commit, it
  * returns 5 bytes past its call site (past the cold path's jump back).
  */
-static void emit_mem_slow_thunk(struct code_buf *cb)
+static void emit_mem_slow_thunk(struct xlat *x, struct code_buf *cb)
 {
 	struct hmem scratch = hmem_bd(HOST_VCPU, VCPU_OFF(thunk_scratch));
 	uint8_t *no_commit;
 
 	emit_save_guest(cb);
+	emit_fpu_save_remember(x, cb);
 	emit_mov_m32_r32(cb, hmem_bd(HOST_VCPU, VCPU_OFF(eip)), T_TMP);
 	emit_mov_m64_r64(cb, scratch, T_FLAGS);
 	emit_mov_r64_r64(cb, RDI, HOST_VCPU);
@@ -154,6 +224,7 @@ static void emit_mem_slow_thunk(struct code_buf *cb)
 	emit_mov_r32_r32(cb, RDX, T_IDX);
 	emit_call_c(cb, (const void *)helper_mem_prepare);
 	emit_mov_r64_r64(cb, T_ADDR, RAX);
+	emit_fpu_reload_if_was_live(x, cb);
 	emit_mov_r64_m64(cb, T_FLAGS, scratch);
 	emit_cmp_m8_imm8(cb, hmem_bd(HOST_VCPU, VCPU_OFF(mem_commit_needed)), 0);
 	no_commit = emit_jcc_rel8(cb, CC_E);
@@ -168,16 +239,19 @@ static void emit_mem_slow_thunk(struct code_buf *cb)
 static void emit_mem_commit_thunk(struct xlat *x, struct code_buf *cb)
 {
 	emit_save_guest(cb);
+	emit_fpu_save_remember(x, cb);
 	emit_mov_r64_r64(cb, RDI, HOST_VCPU);
 	emit_mov_r32_r32(cb, RSI, T_TMP);
 	emit_call_c(cb, (const void *)helper_mem_commit);
+	emit_fpu_reload_if_was_live(x, cb);
 	emit_resume_or_leave(x, cb);
 }
 
 /* seg_fault: R9D = info, R10D = EIP. Does not return. */
-static void emit_seg_fault_thunk(struct code_buf *cb)
+static void emit_seg_fault_thunk(struct xlat *x, struct code_buf *cb)
 {
 	emit_save_guest(cb);
+	emit_fpu_save(x, cb, RAX);
 	emit_mov_m32_r32(cb, hmem_bd(HOST_VCPU, VCPU_OFF(eip)), T_TMP);
 	emit_mov_r64_r64(cb, RDI, HOST_VCPU);
 	emit_mov_r32_r32(cb, RSI, T_IDX);
@@ -197,6 +271,11 @@ int thunks_generate(struct xlat *x, uint8_t *region, size_t size)
 	struct code_buf cb;
 
 	cb_init(&cb, region, (uint32_t)size);
+	/* First the FPU pair, which the others refer to. */
+	x->thunks.fpu_ret = align16(&cb);
+	emit_ret(&cb);
+	x->thunks.fpu_load = align16(&cb);
+	emit_fpu_load_thunk(x, &cb);
 	x->thunks.epilogue = align16(&cb);
 	emit_epilogue(&cb);
 	x->thunks.enter = align16(&cb);
@@ -208,10 +287,10 @@ int thunks_generate(struct xlat *x, uint8_t *region, size_t size)
 	x->thunks.callout = align16(&cb);
 	emit_callout_thunk(x, &cb);
 	x->thunks.mem_slow = align16(&cb);
-	emit_mem_slow_thunk(&cb);
+	emit_mem_slow_thunk(x, &cb);
 	x->thunks.mem_commit = align16(&cb);
 	emit_mem_commit_thunk(x, &cb);
 	x->thunks.seg_fault = align16(&cb);
-	emit_seg_fault_thunk(&cb);
+	emit_seg_fault_thunk(x, &cb);
 	return cb.overflow ? -1 : 0;
 }

@@ -137,6 +137,10 @@ static bool emit_insn(struct block *b, const struct insn *in)
 	switch (cls->action) {
 	case ACT_COPY:
 		b->x->stats.copied++;
+		if (in->simd && !b->fpu_ready) {
+			emit_fpu_ensure(b);
+			b->fpu_ready = true;
+		}
 		return rewrite_copy(b, in);
 	case ACT_REWRITE:
 		b->x->stats.rewritten++;
@@ -144,6 +148,7 @@ static bool emit_insn(struct block *b, const struct insn *in)
 	case ACT_CALLOUT:
 	case ACT_HELPER:
 	case ACT_UD:
+		b->fpu_ready = false; /* C code may have saved the guest FPU state */
 		return emit_callout(b, in, cls->callout);
 	default:
 		return false;
@@ -165,6 +170,7 @@ static void block_reset(struct block *b)
 	b->n_callouts = 0;
 	b->jmp_site_off[0] = b->jmp_site_off[1] = -1;
 	b->jmp_stub_off[0] = b->jmp_stub_off[1] = -1;
+	b->fpu_ready = false;
 }
 
 /* Emit the block; returns the index of an instruction that failed, or -1. */
@@ -269,6 +275,7 @@ enum xlat_status translate_block(struct xlat *x, struct vcpu *v, struct xlat_res
 	b->v = v;
 	b->mode = v->mode;
 	b->user = (v->mode & MODE_CPL_MASK) == 3;
+	b->code16 = v->mode & MODE_CODE16;
 	if (!fetch_window(v, v->seg[S_CS].base + eip, b->user, &w, &r->fault))
 		return r->status = XLAT_FETCH_FAULT;
 	if (decode_block(x, b, &w, eip, r) != XLAT_OK)

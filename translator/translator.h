@@ -75,6 +75,10 @@ void xlat_unwind(struct xlat *x, struct vcpu *v, uint64_t value) __attribute__((
  * faulting context there (RDI = vcpu, RSI = exit value, R15 = vcpu). */
 const void *xlat_unwind_address(struct xlat *x);
 
+/* The thunk that loads the guest FPU state (what vcpu->fpu_ensure points
+ * at while the state is not live). */
+const void *xlat_fpu_load_address(struct xlat *x);
+
 /* Recover the guest state at a host fault inside translated code (the
  * signal context's registers). Returns false if @host_pc is not in a block. */
 struct xlat_host_regs {

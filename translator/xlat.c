@@ -79,6 +79,11 @@ const void *xlat_unwind_address(struct xlat *x)
 	return x->thunks.unwind;
 }
 
+const void *xlat_fpu_load_address(struct xlat *x)
+{
+	return x->thunks.fpu_load;
+}
+
 const struct xlat_stats *xlat_get_stats(struct xlat *x)
 {
 	return &x->stats;
