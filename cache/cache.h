@@ -23,6 +23,7 @@
 struct tb {
 	uint32_t eip;	   /* EIP (offset in CS) of the first guest instruction */
 	uint32_t cs_base;  /* CS base the block was translated under */
+	uint32_t cs_limit; /* CS limit: branches beyond it were translated to #GP */
 	uint32_t mode;	   /* translation mode key (see monitor's vcpu_mode) */
 	uint32_t phys_eip; /* guest-physical address of the first byte */
 	/* Guest-physical pages the guest code occupies; [1] is TB_NO_PAGE unless
@@ -170,11 +171,11 @@ struct tb *tb_alloc(struct tb_cache *c, uint32_t n_insns);
  */
 void tb_commit(struct tb_cache *c, struct tb *tb);
 
-/* Find a valid block for (cs_base + eip, mode) whose code lies at @phys_eip
- * (and, if it spans two pages, whose second page is still @phys_page2).
- * Returns NULL if there is none. */
-struct tb *tb_lookup(struct tb_cache *c, uint32_t eip, uint32_t cs_base, uint32_t mode,
-		     uint32_t phys_eip);
+/* Find a valid block for (eip, CS base and limit, mode) whose code lies at
+ * @phys_eip. Returns NULL if there is none. (A block spanning two pages is
+ * returned without checking its second page: the caller checks it.) */
+struct tb *tb_lookup(struct tb_cache *c, uint32_t eip, uint32_t cs_base, uint32_t cs_limit,
+		     uint32_t mode, uint32_t phys_eip);
 
 /* Point exit @n of @from directly at @to's code (chaining). Both must be
  * valid. A no-op if already linked. */

@@ -48,21 +48,21 @@ void tb_commit(struct tb_cache *c, struct tb *tb)
 	c->stats.guest_bytes += tb->guest_size;
 }
 
-static bool tb_matches(const struct tb *tb, uint32_t eip, uint32_t cs_base, uint32_t mode,
-		       uint32_t phys_eip)
+static bool tb_matches(const struct tb *tb, uint32_t eip, uint32_t cs_base, uint32_t cs_limit,
+		       uint32_t mode, uint32_t phys_eip)
 {
 	return tb->phys_eip == phys_eip && tb->eip == eip && tb->cs_base == cs_base &&
-	       tb->mode == mode && !tb->invalid;
+	       tb->cs_limit == cs_limit && tb->mode == mode && !tb->invalid;
 }
 
-struct tb *tb_lookup(struct tb_cache *c, uint32_t eip, uint32_t cs_base, uint32_t mode,
-		     uint32_t phys_eip)
+struct tb *tb_lookup(struct tb_cache *c, uint32_t eip, uint32_t cs_base, uint32_t cs_limit,
+		     uint32_t mode, uint32_t phys_eip)
 {
 	struct tb *tb;
 
 	c->stats.lookups++;
 	for (tb = c->hash[tb_hash(phys_eip, mode)]; tb; tb = tb->hash_next)
-		if (tb_matches(tb, eip, cs_base, mode, phys_eip))
+		if (tb_matches(tb, eip, cs_base, cs_limit, mode, phys_eip))
 			return tb;
 	c->stats.lookup_misses++;
 	return NULL;

@@ -142,4 +142,140 @@ void debug_exit_destroy(struct debug_exit *dev);
 /* Claim the table of do-nothing ports (POST code 0x80, ...). Returns 0 or -errno. */
 int legacy_ports_register(struct io_bus *bus) __must_check;
 
+/* ---- Machine reset requests (i8042 output port, port 0x92) ---- */
+/* Called from inside a port access: the machine should reset once the access returns. */
+typedef void (*reset_request_fn)(void *opaque);
+
+/* ---- 8259A interrupt controller pair (pic8259.c) ---- */
+struct pic8259;
+
+/*
+ * Create the AT's master (0x20/0x21) and slave (0xa0/0xa1) 8259A, the slave
+ * on master IR2, plus the PIIX ELCR at 0x4d0/0x4d1. @intr is the CPU's INTR
+ * line: level 1 while an unmasked request of higher priority than any in
+ * service exists. Power-on state is what a BIOS leaves (vectors 0x08 and
+ * 0x70, cascaded, 8086 mode, all inputs edge-triggered) but with every IRQ
+ * masked. Returns NULL on failure (errno set).
+ */
+struct pic8259 *pic8259_create(struct io_bus *bus, struct irq_line intr);
+void pic8259_destroy(struct pic8259 *pic);
+/*
+ * Drive input @irq (0-7 master, 8-15 slave) to @level; a set_irq_fn with
+ * @opaque = the pic. IRQ 2 is the cascade: as on the AT's ISA bus, a device
+ * on "IRQ 2" drives IRQ 9. Out-of-range numbers are ignored.
+ */
+void pic8259_set_irq(void *opaque, int irq, int level);
+/*
+ * The INTA cycle: returns the vector of the highest-priority pending
+ * request and moves it from IRR to ISR (unless auto-EOI), running the
+ * slave's INTA for a request on the cascade input. If the request vanished
+ * since INTR rose, returns the spurious vector (IR7 of the master, or IR7 of
+ * the slave when the slave's request vanished) without touching ISR.
+ */
+int pic8259_ack(struct pic8259 *pic);
+/* The INTR line's current level. */
+bool pic8259_intr_pending(struct pic8259 *pic);
+
+/* ---- 8254 interval timer (pit8254.c) ---- */
+struct pit8254;
+
+/*
+ * Create the 8254 at 0x40-0x43, channel 0's OUT on @irq0. Counters and OUT
+ * are computed from the clock when read, at 1.193182 MHz. Returns NULL on
+ * failure (errno set).
+ */
+struct pit8254 *pit8254_create(struct io_bus *bus, struct irq_line irq0);
+void pit8254_destroy(struct pit8254 *pit);
+/*
+ * Replace the clock (CLOCK_MONOTONIC in ns by default; NULL restores it), so
+ * tests can drive time. Everything that reads the time uses it, including
+ * port61.c's refresh bit.
+ */
+void pit8254_set_clock(struct pit8254 *pit, uint64_t (*now_ns)(void));
+/* The PIT's clock now, in ns. */
+uint64_t pit8254_now(struct pit8254 *pit);
+/*
+ * The clock time (ns) of the next rising edge of channel 0's OUT that
+ * pit8254_update() has not delivered yet, or UINT64_MAX if none will come
+ * (channel stopped, or mode 0/4 past terminal count).
+ */
+uint64_t pit8254_next_deadline(struct pit8254 *pit);
+/*
+ * Deliver channel 0's rising edges due by @now_ns to IRQ0: at most one
+ * low-then-high pulse per call, however many periods passed (missed periods
+ * are coalesced, as an already-set IRR bit absorbs them on hardware). The
+ * line is left high in between. Port accesses to the PIT call this first.
+ */
+void pit8254_update(struct pit8254 *pit, uint64_t now_ns);
+/* GATE input of @channel (0-2); only channel 2's is not tied high on a PC (port 0x61). */
+void pit8254_set_gate(struct pit8254 *pit, int channel, bool level);
+/* OUT of @channel (0-2) now. */
+bool pit8254_get_out(struct pit8254 *pit, int channel);
+
+/* ---- System control port B, 0x61 (port61.c) ---- */
+struct port61;
+
+/*
+ * Port 0x61: bit 0 drives PIT channel 2's GATE, bit 1 the speaker enable,
+ * bits 2-3 are stored; reads add bit 4 (refresh toggle, every 15.085 us of
+ * @pit's clock) and bit 5 (channel 2's OUT). Returns NULL on failure.
+ */
+struct port61 *port61_create(struct io_bus *bus, struct pit8254 *pit);
+void port61_destroy(struct port61 *dev);
+
+/* ---- MC146818 RTC and CMOS RAM (cmos_rtc.c) ---- */
+struct cmos_rtc;
+
+/*
+ * Create the RTC/CMOS at 0x70 (index; bit 7 disables NMI) and 0x71 (data).
+ * The time is the host's UTC time plus whatever the guest sets. The RAM is
+ * filled as a BIOS would for a machine with @ram_bytes of memory (base,
+ * extended and above-16 MiB sizes, checksum). @irq8 is stored for the
+ * periodic/alarm/update interrupts, which are not generated yet.
+ * Returns NULL on failure (errno set).
+ */
+struct cmos_rtc *cmos_rtc_create(struct io_bus *bus, struct irq_line irq8, uint64_t ram_bytes);
+void cmos_rtc_destroy(struct cmos_rtc *rtc);
+/* Replace the wall clock (CLOCK_REALTIME in ns by default; NULL restores it), for tests. */
+void cmos_rtc_set_clock(struct cmos_rtc *rtc, uint64_t (*now_ns)(void));
+/* Is NMI masked by the last write to port 0x70 (bit 7)? */
+bool cmos_rtc_nmi_disabled(struct cmos_rtc *rtc);
+
+/* ---- 8042 keyboard controller (i8042.c) ---- */
+struct i8042;
+
+/*
+ * Create the keyboard controller at 0x60 (data) and 0x64 (status/command),
+ * with a keyboard that answers commands (no key input) and nothing on the
+ * aux port. @irq1 rises while keyboard data waits and the command byte
+ * enables it. @reset is called when the guest pulses the reset line (0xfe,
+ * or output port bit 0 written as 0). Returns NULL on failure (errno set).
+ */
+struct i8042 *i8042_create(struct io_bus *bus, struct irq_line irq1, reset_request_fn reset,
+			   void *opaque);
+void i8042_destroy(struct i8042 *kbc);
+/*
+ * Wire the aux port's IRQ 12 (unwired by default). Linux's AUX probe waits
+ * 250 ms for an IRQ 12 after its loopback test and gives up on the port
+ * without it; wired, the probe passes at once and the mouse probe that
+ * follows fails at once (0xd4 writes time out: nothing is plugged in).
+ */
+void i8042_set_aux_irq(struct i8042 *kbc, struct irq_line irq12);
+/*
+ * A20 as output port bit 1 says. TODO(#3): guest memory does not mask A20
+ * (neither this nor port 0x92 has any effect on addressing).
+ */
+bool i8042_a20_enabled(struct i8042 *kbc);
+
+/* ---- System control port A, 0x92 (port92.c) ---- */
+struct port92;
+
+/*
+ * Port 0x92: a 0 -> 1 write to bit 0 calls @reset; bit 1 is the fast A20
+ * gate (stored, read back; 1 at power-on). Returns NULL on failure.
+ */
+struct port92 *port92_create(struct io_bus *bus, reset_request_fn reset, void *opaque);
+void port92_destroy(struct port92 *dev);
+bool port92_a20_enabled(struct port92 *dev);
+
 #endif /* BTVMM_DEVICES_H */

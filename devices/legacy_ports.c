@@ -20,9 +20,10 @@ struct legacy_port {
 };
 
 /*
- * Not here, because they become real devices: 0x20/0xa0 (8259 PIC),
- * 0x40-0x43 (8254 PIT), 0x60/0x64 (i8042), 0x61 (speaker gate), 0x70/0x71
- * (RTC/CMOS), 0x92 (fast A20), 0x3f8 (COM1), 0xe9 and the exit port.
+ * Not here, because they are real devices: 0x20-0x21/0xa0-0xa1 and the ELCR
+ * at 0x4d0-0x4d1 (pic8259.c), 0x40-0x43 (pit8254.c), 0x60/0x64 (i8042.c),
+ * 0x61 (port61.c), 0x70-0x71 (cmos_rtc.c), 0x92 (port92.c), 0x3f8 (COM1),
+ * 0xe9 and the exit port (debug_exit.c).
  */
 static const struct legacy_port legacy_ports[] = {
     /* 8237 DMA controller 1. No ISA DMA device is modelled. */

@@ -40,6 +40,8 @@ static void port_out(struct vcpu *v, uint16_t port, unsigned len, uint32_t value
 {
 	log_mask_printf(LOG_IO, "out %#06x/%u <- %#x\n", port, len, value);
 	pio_access(v->vm->bus, port, (uint8_t *)&value, len, true);
+	/* The guest may have reprogrammed the timer: re-arm the timer thread. */
+	events_set_deadline(v->vm->events, pit8254_next_deadline(v->vm->pit));
 }
 
 /* A device may have asked the VM to stop (the exit port, Ctrl-A x). */

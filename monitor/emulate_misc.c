@@ -116,7 +116,8 @@ static void software_interrupt(struct vcpu *v, const struct callout_insn *ci, in
 {
 	v->eip = ci->next_eip;
 	v->exception = (struct pending_exception){ .valid = true, .vector = (uint8_t)vector,
-						   .software = software };
+						   .software = software, .has_insn_eip = true,
+						   .insn_eip = ci->eip };
 	xlat_unwind(v->vm->xlat, v, TB_EXIT_EXCEPTION);
 }
 

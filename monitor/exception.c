@@ -177,6 +177,8 @@ static void frame_push(struct vcpu *v, const struct frame *fr)
 
 struct delivery {
 	int vector;
+	bool has_insn_eip; /* a software interrupt: faults are reported at insn_eip */
+	uint32_t insn_eip;
 	bool has_error_code;
 	uint32_t error_code;
 	bool software; /* INT n / INT3 / INTO: the gate's DPL is checked */
@@ -287,10 +289,11 @@ static bool triple_fault(struct vcpu *v, const struct delivery *first)
 	       "at EIP %#010x",
 	       vector_name(first->vector), first->vector, first->error_code, v->eip);
 	report_registers(v);
+	/* A triple fault is a shutdown cycle; a PC turns it into a reset. */
 	if (v->vm->cfg.no_reboot)
 		vm_request_stop(v->vm, EXIT_GUEST_FATAL, NULL);
 	else
-		vm_request_stop(v->vm, EXIT_GUEST_FATAL, "btvmm: no reset path: stopping");
+		v->vm->reset_requested = true;
 	return false;
 }
 
@@ -317,6 +320,7 @@ static bool deliver(struct vcpu *v, struct delivery d)
 		v->raise_env = NULL;
 		struct pending_exception e = v->exception;
 
+		v->exception.valid = false; /* handled here, not by the run loop */
 		if (v->attempt_committed) {
 			/* A task gate switched tasks, then the new task's state
 			 * faulted: an ordinary exception in the new task. */
@@ -326,8 +330,11 @@ static bool deliver(struct vcpu *v, struct delivery d)
 					       .error_code = e.error_code, .ext = 1 };
 			continue;
 		}
-		/* Undo partial effects: the frame was not delivered. */
+		/* Undo partial effects: the frame was not delivered. A fault while
+		 * delivering INT n is reported at the INT instruction. */
 		snapshot_restore(v, &saved);
+		if (d.has_insn_eip)
+			v->eip = saved.eip = d.insn_eip;
 		if (d.vector == EXC_DF)
 			return triple_fault(v, &d);
 		if (makes_double_fault(d.vector, e.vector))
@@ -342,11 +349,21 @@ bool deliver_pending_exception(struct vcpu *v)
 	struct pending_exception e = v->exception;
 	struct delivery d = { .vector = e.vector, .has_error_code = e.has_error_code,
 			      .error_code = e.error_code, .software = e.software,
-			      .ext = e.software ? 0 : 1 };
+			      .ext = e.software ? 0 : 1, .has_insn_eip = e.has_insn_eip,
+			      .insn_eip = e.insn_eip };
 
 	v->exception.valid = false;
 	log_mask_printf(LOG_INT, "exception %s vector %d error %#x at %04x:%08x\n",
 			vector_name(e.vector), e.vector, e.error_code, v->seg[S_CS].selector,
 			v->eip);
+	return deliver(v, d);
+}
+
+bool deliver_interrupt(struct vcpu *v, int vector)
+{
+	struct delivery d = { .vector = vector, .ext = 1 };
+
+	log_mask_printf(LOG_INT, "interrupt vector %#x at %04x:%08x\n", vector,
+			v->seg[S_CS].selector, v->eip);
 	return deliver(v, d);
 }

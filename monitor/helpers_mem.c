@@ -119,7 +119,11 @@ int helper_mem_commit(struct vcpu *v, uint32_t next_eip)
 	return 1;
 }
 
+/* A limit or type violation: #SS(0) for any access through SS (implicit
+ * stack accesses and SS-relative operands alike), else #GP(0). */
 void helper_seg_fault(struct vcpu *v, uint32_t info)
 {
-	vcpu_raise(v, (info & MEMINFO_STACK) ? EXC_SS : EXC_GP, 0);
+	int seg = (info >> MEMINFO_SEG_SHIFT) & 7;
+
+	vcpu_raise(v, seg == S_SS ? EXC_SS : EXC_GP, 0);
 }

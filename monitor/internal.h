@@ -29,6 +29,15 @@ struct vm {
 	struct console *console;
 	struct uart16550 *com1;
 	struct debug_exit *debug_exit;
+	struct pic8259 *pic;
+	struct pit8254 *pit;
+	struct port61 *port61;
+	struct cmos_rtc *rtc;
+	struct i8042 *kbc;
+	struct port92 *port92;
+	struct events *events;
+	bool intr_level;	   /* the 8259's INTR output to the vCPU */
+	bool reset_requested;	   /* i8042 or port 0x92 pulsed the reset line */
 	struct tb_cache *cache;
 	struct xlat *xlat;
 	struct vcpu *vcpu;
@@ -58,6 +67,8 @@ void vcpu_set_segment(struct vcpu *v, int sreg, uint16_t selector, uint32_t base
 /* For tests that reuse one VM: forget translations (the host wrote guest
  * code directly), clear the stop request, and run again with vcpu_run(). */
 void vm_prepare_rerun(struct vm *vm);
+/* The reset line was pulsed: stop (-no-reboot) or reload the kernel. */
+void vm_reboot(struct vm *vm);
 /* Stop the VM with @status after printing @why (unless NULL). */
 void vm_request_stop(struct vm *vm, int status, const char *why);
 
@@ -74,6 +85,8 @@ typedef void (*attempt_fn)(struct vcpu *v, void *ctx);
 void vcpu_attempt(struct vcpu *v, attempt_fn fn, void *ctx);
 
 /* ---- exception.c ---- */
+/* Deliver external interrupt @vector (from the 8259) through the IDT. */
+bool deliver_interrupt(struct vcpu *v, int vector);
 /* Raise a guest exception from a callout or helper: record it and leave
  * translated code. The vCPU's EIP must be where the guest should see it. */
 void vcpu_raise(struct vcpu *v, int vector, uint32_t error_code) NORETURN_FN;
@@ -162,8 +175,25 @@ void operand_write(struct vcpu *v, const struct callout_insn *ci, int i, uint32_
 uint32_t gpr_read(const struct vcpu *v, int reg, int size, bool high);
 void gpr_write(struct vcpu *v, int reg, int size, bool high, uint32_t value);
 
+/* ---- events.c: the timer thread and HLT's sleep ---- */
+struct events;
+/* Start the timer thread; it sets *exit_request at deadlines and when
+ * @input_fd (-1: none) has input. Returns NULL on failure. */
+struct events *events_create(volatile uint32_t *exit_request, int input_fd);
+void events_destroy(struct events *ev);
+uint64_t events_now_ns(void);
+/* The next device deadline (CLOCK_MONOTONIC ns, UINT64_MAX for none). */
+void events_set_deadline(struct events *ev, uint64_t deadline);
+/* Was console input signalled since last asked? (Then watch again.) */
+bool events_take_input(struct events *ev);
+/* HLT: sleep until @deadline or console input. */
+void events_sleep(struct events *ev, uint64_t deadline);
+
 /* ---- run.c ---- */
 int vcpu_run(struct vcpu *v);
+/* Bring the devices up to date with the host clock and console, and re-arm
+ * the timer thread for the next deadline. */
+void vm_service_events(struct vm *vm);
 /* Drop all translations (and everything that points into them). */
 void vm_flush_translations(struct vm *vm);
 

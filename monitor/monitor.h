@@ -79,6 +79,10 @@ struct pending_exception {
 	bool has_error_code;
 	uint32_t error_code;
 	bool software; /* INT n, INT3, INTO: the gate's DPL applies, EXT is 0 */
+	/* For INT n/INT3/INTO/INT1 (traps: EIP is the next instruction): the
+	 * EIP of the INT itself, where a fault while delivering it is reported. */
+	bool has_insn_eip;
+	uint32_t insn_eip;
 };
 
 struct vcpu_stats {

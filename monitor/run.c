@@ -39,6 +39,13 @@ static struct tb *translate(struct vcpu *v)
 			vm_flush_translations(v->vm);
 			continue;
 		case XLAT_FETCH_FAULT:
+			if (r.fault.vector == MMU_FAULT_NOT_RAM) {
+				pr_err("guest executes device memory or memory beyond RAM at "
+				       "EIP %#010x (linear %#010x): not supported",
+				       v->eip, r.fault.cr2);
+				vm_request_stop(v->vm, EXIT_GUEST_FATAL, NULL);
+				return NULL;
+			}
 			if (r.fault.vector == EXC_PF)
 				v->cr2 = r.fault.cr2;
 			v->exception = (struct pending_exception){
@@ -79,7 +86,7 @@ static struct tb *find_tb(struct vcpu *v)
 							   .error_code = f.error_code };
 		return NULL;
 	}
-	tb = tb_lookup(v->vm->cache, v->eip, v->seg[S_CS].base, v->mode, gpa);
+	tb = tb_lookup(v->vm->cache, v->eip, v->seg[S_CS].base, v->seg[S_CS].limit, v->mode, gpa);
 	if (!tb || !second_page_matches(v, tb))
 		tb = translate(v);
 	if (tb)
@@ -114,15 +121,38 @@ static struct tb *handle_exit(struct vcpu *v, uint64_t ret)
 	return NULL;
 }
 
-/* HLT with interrupts on: sleep until something happens. TODO(#3): wake
- * on device interrupts; for now only the console can end the wait. */
+void vm_service_events(struct vm *vm)
+{
+	pit8254_update(vm->pit, events_now_ns());
+	if (events_take_input(vm->events))
+		uart16550_poll(vm->com1);
+	events_set_deadline(vm->events, pit8254_next_deadline(vm->pit));
+}
+
+/* HLT with interrupts on: sleep until the next device deadline or console
+ * input, then bring the devices up to date (which may raise an IRQ). */
 static void wait_for_event(struct vm *vm)
 {
-	struct pollfd pfd = { .fd = 0, .events = POLLIN };
+	if (!vm->intr_level)
+		events_sleep(vm->events, pit8254_next_deadline(vm->pit));
+	vm_service_events(vm);
+}
 
-	poll(&pfd, 1, 100);
-	if (vm->com1)
-		uart16550_poll(vm->com1);
+/* An interrupt is taken between instructions when IF is set and no STI or
+ * MOV SS shadow covers the next instruction. */
+static bool take_interrupt(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	int vector;
+
+	if (!vm->intr_level || !(v->eflags & EFLAGS_IF) || v->intr_shadow)
+		return false;
+	vector = pic8259_ack(vm->pic);
+	if (vector < 0)
+		return false;
+	v->halted = false;
+	deliver_interrupt(v, vector);
+	return true;
 }
 
 #define DR6_BS (1u << 14) /* single-step trap */
@@ -178,7 +208,6 @@ static void run_single(struct vcpu *v)
 	if (!tb)
 		return;
 	v->intr_shadow = false; /* the shadow covers this one instruction */
-	v->exit_request = 0;
 	ret = run_block(v, tb);
 	v->stats.exits[tb_exit_kind(ret)]++;
 	if (tb_exit_kind(ret) == TB_EXIT_REQUEST) {
@@ -203,8 +232,22 @@ int vcpu_run(struct vcpu *v)
 			vm_request_stop(vm, EXIT_GUEST_OFF, NULL);
 			break;
 		}
+		if (v->exit_request) {
+			/* Clear first: an event arriving from now on is not lost. */
+			v->exit_request = 0;
+			vm_service_events(vm);
+		}
+		if (vm->reset_requested) {
+			vm_reboot(vm);
+			tb = NULL;
+			continue;
+		}
 		if (v->exception.valid) {
 			deliver_pending_exception(v);
+			tb = NULL;
+			continue;
+		}
+		if (take_interrupt(v)) {
 			tb = NULL;
 			continue;
 		}
@@ -217,7 +260,6 @@ int vcpu_run(struct vcpu *v)
 			tb = NULL;
 			continue;
 		}
-		v->exit_request = 0;
 		if (!tb)
 			tb = find_tb(v);
 		if (tb)

@@ -124,13 +124,13 @@ void vcpu_update_mode(struct vcpu *v)
 void vcpu_set_segment(struct vcpu *v, int sreg, uint16_t selector, uint32_t base,
 		      uint32_t limit, uint16_t attr)
 {
-	uint32_t old_cs_base = v->seg[S_CS].base;
+	struct segment old_cs = v->seg[S_CS];
 
 	v->seg[sreg] = (struct segment){ .selector = selector, .attr = attr, .base = base,
 					 .limit = limit };
 	/* The jump cache is keyed on EIP within CS: a new CS base makes its
-	 * entries mean other code. */
-	if (sreg == S_CS && base != old_cs_base)
+	 * entries mean other code, a new limit other branch checks. */
+	if (sreg == S_CS && (base != old_cs.base || limit != old_cs.limit))
 		jc_clear(&v->jc);
 	vcpu_update_mode(v);
 }

@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "monitor/internal.h"
@@ -49,21 +50,58 @@ static void on_code_write(void *opaque, uint32_t gpa_page)
 	log_mask_printf(LOG_CACHE, "write to code page %#x: %u blocks invalidated\n", gpa_page, n);
 }
 
+/* The 8259's INTR output: the vCPU takes the interrupt at its next
+ * instruction boundary with IF set (run.c). */
+static void on_cpu_intr(void *opaque, int num, int level)
+{
+	struct vm *vm = opaque;
+
+	vm->intr_level = level;
+	if (level && vm->vcpu)
+		vm->vcpu->exit_request = 1;
+}
+
+/* The i8042's or port 0x92's reset line. */
+static void on_reset_line(void *opaque)
+{
+	struct vm *vm = opaque;
+
+	vm->reset_requested = true;
+	if (vm->vcpu)
+		vm->vcpu->exit_request = 1;
+}
+
+static struct irq_line isa_irq(struct vm *vm, int irq)
+{
+	return (struct irq_line){ .set_irq = pic8259_set_irq, .opaque = vm->pic, .num = irq };
+}
+
 static int create_devices(struct vm *vm)
 {
-	struct irq_line no_irq = { 0 }; /* TODO(#3): COM1 on IRQ 4 through the 8259 */
 	int in_fd = vm->cfg.serial == SERIAL_STDIO ? STDIN_FILENO : -1;
 	int out_fd = vm->cfg.serial == SERIAL_STDIO ? STDOUT_FILENO : -1;
 
 	vm->bus = io_bus_create();					  /* port and MMIO table */
 	if (!vm->bus)
 		return -1;
+	vm->pic = pic8259_create(vm->bus, (struct irq_line){ on_cpu_intr, vm, 0 });
+									  /* 8259 pair, 0x20/0xa0 */
+	if (!vm->pic)
+		return -1;
+	vm->pit = pit8254_create(vm->bus, isa_irq(vm, 0));		  /* 8254, 0x40, IRQ 0 */
+	vm->port61 = vm->pit ? port61_create(vm->bus, vm->pit) : NULL;	  /* PIT gate, 0x61 */
 	vm->console = console_open(in_fd, out_fd, &vm->quit_request);	  /* host terminal */
-	vm->com1 = uart16550_create(vm->bus, COM1_BASE, no_irq, vm->console); /* COM1, 0x3f8 */
+	vm->com1 = uart16550_create(vm->bus, COM1_BASE, isa_irq(vm, 4),
+				    vm->console);			  /* COM1, 0x3f8, IRQ 4 */
+	vm->rtc = cmos_rtc_create(vm->bus, isa_irq(vm, 8), vm->cfg.ram_size); /* RTC, 0x70 */
+	vm->kbc = i8042_create(vm->bus, isa_irq(vm, 1), on_reset_line, vm); /* i8042, 0x60 */
+	vm->port92 = port92_create(vm->bus, on_reset_line, vm);		  /* A20/reset, 0x92 */
 	vm->debug_exit = debug_exit_create(vm->bus, DEBUG_EXIT_PORT, on_debug_exit, vm,
 					   STDERR_FILENO);		  /* test exit, 0xe9 */
-	if (!vm->console || !vm->com1 || !vm->debug_exit)
+	if (!vm->pit || !vm->port61 || !vm->console || !vm->com1 || !vm->rtc || !vm->kbc ||
+	    !vm->port92 || !vm->debug_exit)
 		return -1;
+	i8042_set_aux_irq(vm->kbc, isa_irq(vm, 12));			  /* PS/2 aux, IRQ 12 */
 	return legacy_ports_register(vm->bus);				  /* POST port, DMA */
 }
 
@@ -122,12 +160,37 @@ struct vm *vm_create(const struct vm_config *cfg)
 	}
 	if (signals_init(vm) < 0)				  /* host faults in guest code */
 		goto fail;
+	vm->events = events_create(&vm->vcpu->exit_request,
+				   cfg->serial == SERIAL_STDIO ? STDIN_FILENO : -1); /* timer thread */
+	if (!vm->events) {
+		pr_err("cannot start the timer thread");
+		goto fail;
+	}
 	if (load_kernel(vm) < 0)				  /* -kernel, -append, -initrd */
 		goto fail;
 	return vm;
 fail:
 	vm_destroy(vm);
 	return NULL;
+}
+
+/*
+ * The guest pulsed the reset line (or triple-faulted): with -no-reboot stop,
+ * else start over as after power-on: RAM cleared, the kernel loaded again.
+ * Devices keep their state, which a kernel re-initialises anyway.
+ */
+void vm_reboot(struct vm *vm)
+{
+	vm->reset_requested = false;
+	if (vm->cfg.no_reboot) {
+		vm_request_stop(vm, EXIT_GUEST_OFF, NULL);
+		return;
+	}
+	log_mask_printf(LOG_INT, "reset: reloading the kernel\n");
+	memset(vm->phys.ram, 0, vm->phys.ram_size);
+	vm_flush_translations(vm);
+	if (load_kernel(vm) < 0)
+		vm_request_stop(vm, EXIT_USAGE, NULL);
 }
 
 void vm_prepare_rerun(struct vm *vm)
@@ -154,11 +217,18 @@ void vm_destroy(struct vm *vm)
 {
 	if (!vm)
 		return;
+	events_destroy(vm->events);
 	xlat_destroy(vm->xlat);
 	cache_destroy(vm->cache);
 	vcpu_destroy(vm->vcpu);
 	debug_exit_destroy(vm->debug_exit);
+	port92_destroy(vm->port92);
+	i8042_destroy(vm->kbc);
+	cmos_rtc_destroy(vm->rtc);
 	uart16550_destroy(vm->com1);
+	port61_destroy(vm->port61);
+	pit8254_destroy(vm->pit);
+	pic8259_destroy(vm->pic);
 	console_close(vm->console);
 	io_bus_destroy(vm->bus);
 	phys_destroy(&vm->phys);

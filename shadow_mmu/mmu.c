@@ -224,15 +224,13 @@ int smmu_read(struct smmu *m, uint32_t linear, void *buf, uint32_t len, bool use
  * page of an access leaves the first unchanged, as on hardware. */
 #define MAX_WRITE_PAGES 3
 
-int smmu_write(struct smmu *m, uint32_t linear, const void *buf, uint32_t len, bool user,
-	       struct mmu_fault *fault)
+static int write_pages(struct smmu *m, uint32_t linear, const uint8_t *buf, uint32_t len,
+		       bool user, struct mmu_fault *fault)
 {
 	uint32_t gpa[MAX_WRITE_PAGES], lin = linear, left = len;
 	const uint8_t *in = buf;
 	int pages = 0;
 
-	if (len > (MAX_WRITE_PAGES - 1) * PAGE_SIZE)
-		return -1;
 	for (; left; pages++) {
 		uint32_t n = left < page_room(lin) ? left : page_room(lin);
 
@@ -252,6 +250,20 @@ int smmu_write(struct smmu *m, uint32_t linear, const void *buf, uint32_t len, b
 	return 0;
 }
 
+int smmu_write(struct smmu *m, uint32_t linear, const void *buf, uint32_t len, bool user,
+	       struct mmu_fault *fault)
+{
+	const uint8_t *in = buf;
+	uint32_t chunk = (MAX_WRITE_PAGES - 1) * PAGE_SIZE;
+
+	/* Longer writes go a chunk at a time (only single accesses need to be
+	 * all or nothing, and none is that long). */
+	for (; len > chunk; linear += chunk, in += chunk, len -= chunk)
+		if (write_pages(m, linear, in, chunk, user, fault) < 0)
+			return -1;
+	return write_pages(m, linear, in, len, user, fault);
+}
+
 uint32_t smmu_fetch(struct smmu *m, uint32_t linear, uint8_t *buf, uint32_t len, bool user,
 		    uint32_t *gpa, struct mmu_fault *fault)
 {
@@ -265,8 +277,10 @@ uint32_t smmu_fetch(struct smmu *m, uint32_t linear, uint8_t *buf, uint32_t len,
 		if (smmu_translate(m, linear, MMU_FETCH, user, &page_gpa, fault) < 0)
 			break;
 		host = phys_ram_ptr(m->phys, page_gpa, n);
-		if (!host)
-			break; /* no code can be fetched from device memory */
+		if (!host) {
+			*fault = (struct mmu_fault){ .vector = MMU_FAULT_NOT_RAM, .cr2 = linear };
+			break;
+		}
 		if (done == 0)
 			*gpa = page_gpa;
 		memcpy(buf + done, host, n);

@@ -181,11 +181,15 @@ int smmu_read(struct smmu *m, uint32_t linear, void *buf, uint32_t len, bool use
 int smmu_write(struct smmu *m, uint32_t linear, const void *buf, uint32_t len, bool user,
 	       struct mmu_fault *fault);
 
+/* The fault "vector" smmu_fetch() reports for code in device memory or
+ * beyond RAM, which btvmm does not execute (no architectural fault). */
+#define MMU_FAULT_NOT_RAM 0xff
+
 /*
  * Fetch up to @len code bytes at @linear for the translator. Returns the
  * number of bytes fetched (stopping at the first page that cannot be
- * fetched), and fills *fault when that is 0. *gpa receives the physical
- * address of the first byte.
+ * fetched), and fills *fault when that is 0: a guest #PF, or
+ * MMU_FAULT_NOT_RAM. *gpa receives the physical address of the first byte.
  */
 uint32_t smmu_fetch(struct smmu *m, uint32_t linear, uint8_t *buf, uint32_t len, bool user,
 		    uint32_t *gpa, struct mmu_fault *fault);

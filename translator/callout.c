@@ -112,8 +112,10 @@ bool fill_callout_insn(const struct insn *in, struct callout_insn *ci)
 		const cs_x86_op *op = &x86->operands[i];
 		struct operand *o = &ci->op[ci->nops++];
 
+		/* x87/MMX/XMM registers: no callout reads them (the ones that
+		 * see such instructions only raise #UD or #NM). */
 		if (op->type == X86_OP_REG && !reg_operand(op->reg, o))
-			return false;
+			*o = (struct operand){ .kind = OPK_NONE };
 		if (op->type == X86_OP_MEM)
 			mem_operand(in, op, o);
 		if (op->type == X86_OP_IMM)

@@ -136,6 +136,16 @@ static bool uses_fpu_state(const cs_insn *ci, const struct insn *in)
 {
 	uint8_t reg = (in->modrm >> 3) & 7;
 
+	/* In SSE's groups but independent of CR0.TS/EM and CR4.OSFXSR
+	 * (SDM Vol. 3A 13.1): hints, fences, cache control. */
+	switch (ci->id) {
+	case X86_INS_PAUSE: case X86_INS_SFENCE: case X86_INS_LFENCE: case X86_INS_MFENCE:
+	case X86_INS_PREFETCHNTA: case X86_INS_PREFETCHT0: case X86_INS_PREFETCHT1:
+	case X86_INS_PREFETCHT2: case X86_INS_CLFLUSH: case X86_INS_MOVNTI:
+		return false;
+	default:
+		break;
+	}
 	for (int i = 0; i < ci->detail->groups_count; i++) {
 		uint8_t g = ci->detail->groups[i];
 
@@ -197,6 +207,7 @@ bool decode_insn(struct xlat *x, cs_insn *ci, const uint8_t *bytes, unsigned ava
 	decode_opcode(in, &ci->detail->x86);
 	if (in->drop_rep && in->modrm_off >= 0)
 		in->modrm_off++, in->modrm = in->bytes[in->modrm_off]; /* the F3 moved it */
+	in->code16 = code16;
 	in->opsize = (uint8_t)((code16 != in->opsize_prefix) ? 2 : 4);
 	in->addrsize = (uint8_t)((code16 != in->addrsize_prefix) ? 2 : 4);
 	in->mem_base = in->mem_index = -1;

@@ -105,6 +105,7 @@ struct insn {
 	bool lock, rep, repne, opsize_prefix, addrsize_prefix;
 	bool drop_rep;	     /* F3 is meaningless here and must not reach the host */
 	uint8_t opsize;	     /* 2 or 4: effective operand size */
+	bool code16;	     /* in a 16-bit code segment: IP wraps at 64 KB */
 	uint8_t addrsize;    /* 2 or 4: effective address size */
 
 	/* The ModRM (or moffs) memory operand, if any. */
@@ -272,6 +273,8 @@ bool rewrite_jcc(struct block *b, const struct insn *in);
 bool rewrite_loop(struct block *b, const struct insn *in);
 bool rewrite_jmp_indirect(struct block *b, const struct insn *in);
 bool emit_indirect_target(struct block *b, const struct insn *in);
+bool branch_beyond_limit(const struct block *b, uint32_t target);
+void emit_target_limit_check(struct block *b);
 uint32_t branch_target(const struct insn *in);
 uint32_t next_eip(const struct insn *in);
 

@@ -97,6 +97,47 @@ static bool same_page(const struct block *b, uint32_t target)
 	return ((b->tb->cs_base + target) & PAGE_MASK) == (start & PAGE_MASK);
 }
 
+/* Is CS's limit below 4 GB, so that branch targets must be checked? */
+static bool cs_checked(const struct block *b)
+{
+	return mode_seg_kind(b->mode, S_CS) == SEG_CHECKED && b->tb->cs_limit != 0xffffffffu;
+}
+
+/* A cold stub raising #GP(0) at the current (branch) instruction. */
+static uint32_t emit_gp_stub(struct block *b)
+{
+	uint32_t off = cb_offset(&b->cold);
+
+	emit_mov_r32_imm32(&b->cold, T_IDX, (uint32_t)S_CS << MEMINFO_SEG_SHIFT);
+	emit_mov_r32_imm32(&b->cold, T_TMP, b->insns[b->cur].eip);
+	block_call_abs(b, &b->cold, b->x->thunks.seg_fault);
+	return off;
+}
+
+/* Would a branch to @target leave the code segment (a #GP(0) at the branch)? */
+bool branch_beyond_limit(const struct block *b, uint32_t target)
+{
+	return cs_checked(b) && target > b->tb->cs_limit;
+}
+
+/*
+ * An indirect branch target in R8D beyond CS's limit faults at the branch,
+ * before the branch changes anything:
+ *	[save flags] cmp r8d, [r15 + cs.limit] ; ja gp ; [restore flags]
+ */
+void emit_target_limit_check(struct block *b)
+{
+	uint32_t gp;
+
+	if (!cs_checked(b))
+		return;
+	gp = emit_gp_stub(b);
+	emit_flags_save(&b->hot);
+	emit_cmp_r32_m32(&b->hot, T_ADDR, hmem_bd(HOST_VCPU, VCPU_OFF(seg[S_CS].limit)));
+	block_jmp_to_cold(b, &b->hot, CC_A, true, gp);
+	emit_flags_restore(&b->hot);
+}
+
 /*
  * Emit the jump for direct exit @slot to guest @target from @cb (hot code:
  * a JMP; the rel32 of a Jcc is passed as @site instead). Same-page targets
@@ -109,6 +150,10 @@ static void emit_direct_exit(struct block *b, int slot, uint32_t target, uint8_t
 	if (!site)
 		site = emit_jmp_rel32(&b->hot, NULL);
 	block_reloc(b, &b->hot, site, RELOC_COLD, stub);
+	if (branch_beyond_limit(b, target)) {
+		emit_gp_stub(b);
+		return;
+	}
 	if (same_page(b, target)) {
 		b->jmp_site_off[slot] = site ? (int32_t)(site - b->hot.start) : -1;
 		b->jmp_stub_off[slot] = (int32_t)stub;
@@ -125,7 +170,8 @@ void emit_goto_eip(struct block *b, struct code_buf *cb, uint32_t target, int sl
 	emit_direct_exit(b, slot, target, NULL);
 }
 
-/* The target of a relative branch, wrapped to the operand size. */
+/* The target of a relative branch: with a 16-bit operand size the SDM
+ * clears EIP's upper half ("EIP <- tempEIP AND 0000FFFFH"). */
 uint32_t branch_target(const struct insn *in)
 {
 	const cs_x86 *x86 = &in->cs->detail->x86;
@@ -134,11 +180,13 @@ uint32_t branch_target(const struct insn *in)
 	return in->opsize == 2 ? target & 0xffff : target;
 }
 
+/* Where execution goes on: EIP wraps with the code segment's size, not
+ * with the instruction's operand size (a 66 prefix does not truncate it). */
 uint32_t next_eip(const struct insn *in)
 {
 	uint32_t next = in->eip + in->len;
 
-	return in->opsize == 2 ? next & 0xffff : next;
+	return in->code16 ? next & 0xffff : next;
 }
 
 bool rewrite_jmp(struct block *b, const struct insn *in)
@@ -251,6 +299,7 @@ bool rewrite_jmp_indirect(struct block *b, const struct insn *in)
 {
 	if (!emit_indirect_target(b, in))
 		return false;
+	emit_target_limit_check(b);
 	emit_indirect_jump(b, &b->hot);
 	return true;
 }

@@ -23,27 +23,32 @@
 				 (user) * TLB_SIZE * sizeof(struct tlb_entry)))
 
 /*
- * Save the status flags in T_FLAGS without touching them (LAHF/SETO into
- * AL/AH, with the guest's RAX parked in T_FLAGS meanwhile):
- *	mov r11, rax ; lahf ; seto al ; xchg r11, rax
+ * Save the status flags in T_FLAGS (LAHF for SF ZF AF PF CF into AH, SETO
+ * for OF into AL, shifted to AL's sign bit; the guest's RAX is parked in
+ * T_FLAGS meanwhile):
+ *	mov r11, rax ; lahf ; seto al ; shl al, 7 ; xchg r11, rax
  */
 void emit_flags_save(struct code_buf *cb)
 {
 	emit_mov_r64_r64(cb, T_FLAGS, RAX);
 	emit_lahf(cb);
 	emit_seto_r8(cb, RAX);
+	emit_modrm_reg(cb, 0xc0 | P_BYTEREG, SHIFT_SHL, RAX); /* shl al, 7 */
+	emit_byte(cb, 7);
 	emit_xchg_r64_r64(cb, T_FLAGS, RAX);
 }
 
 /*
- * Restore them: ADD AL, 7F sets OF exactly when AL (the SETO result) is 1,
- * then SAHF restores SF ZF AF PF CF.
- *	xchg r11, rax ; add al, 0x7f ; sahf ; xchg r11, rax
+ * Restore them: CMP AL, 1 overflows exactly when AL is 80h (OF was set),
+ * then SAHF restores the other five. CMP leaves AL alone, so restoring
+ * twice from the same image (the miss path does) gives the same flags.
+ *	xchg r11, rax ; cmp al, 1 ; sahf ; xchg r11, rax
  */
 void emit_flags_restore(struct code_buf *cb)
 {
 	emit_xchg_r64_r64(cb, T_FLAGS, RAX);
-	emit_add_r8_imm8(cb, RAX, 0x7f);
+	emit_modrm_reg(cb, 0x80 | P_BYTEREG, ARITH_CMP, RAX); /* cmp al, 1 */
+	emit_byte(cb, 1);
 	emit_sahf(cb);
 	emit_xchg_r64_r64(cb, T_FLAGS, RAX);
 }

@@ -180,7 +180,8 @@ bool rewrite_call(struct block *b, const struct insn *in)
 	struct push_src ret = { .is_imm = true, .imm = next_eip(in), .size = in->opsize };
 
 	if (!in->opc_0f && in->opc == 0xe8) {
-		if (!emit_push(b, in, &ret))
+		/* A target beyond CS's limit faults before anything is pushed. */
+		if (!branch_beyond_limit(b, branch_target(in)) && !emit_push(b, in, &ret))
 			return false;
 		emit_goto_eip(b, &b->hot, branch_target(in), 0);
 		return true;
@@ -190,6 +191,7 @@ bool rewrite_call(struct block *b, const struct insn *in)
 	/* The target is read before the push, with ESP as it was. */
 	if (!emit_indirect_target(b, in))
 		return false;
+	emit_target_limit_check(b);
 	emit_mov_r32_r32(&b->hot, T_VAL, T_ADDR);
 	if (!emit_push(b, in, &ret))
 		return false;
@@ -206,8 +208,9 @@ bool rewrite_ret(struct block *b, const struct insn *in)
 		pop_extra = (uint16_t)in->cs->detail->x86.operands[0].imm;
 	if (!emit_stack_read(b, in, in->opsize))
 		return false;
-	emit_sp_add(b, &b->hot, in->opsize + pop_extra);
 	emit_mov_r32_r32(&b->hot, T_ADDR, T_VAL);
+	emit_target_limit_check(b); /* before ESP moves: the fault is precise */
+	emit_sp_add(b, &b->hot, in->opsize + pop_extra);
 	emit_indirect_jump(b, &b->hot);
 	return true;
 }

@@ -28,17 +28,38 @@ struct code_window {
 	uint32_t gpa;	     /* physical address of the first byte */
 	uint32_t gpa2;	     /* physical address of the next page */
 	struct mmu_fault second_fault;
+	bool cut_by_limit;   /* the code segment's limit ends the window early */
 };
 
-static bool fetch_window(struct vcpu *v, uint32_t linear, bool user, struct code_window *w,
+/* Code may be fetched only up to CS's limit: #GP(0) past it. */
+static const struct mmu_fault limit_fault = { .vector = EXC_GP };
+
+static bool fetch_window(struct vcpu *v, uint32_t eip, bool user, struct code_window *w,
 			 struct mmu_fault *fault)
 {
+	uint32_t linear = v->seg[S_CS].base + eip, limit = v->seg[S_CS].limit;
+	uint64_t to_limit = (uint64_t)limit - eip + 1, second_room = 15;
+
+	if (eip > limit) {
+		*fault = limit_fault;
+		return false;
+	}
 	w->first_len = PAGE_SIZE - (linear & (PAGE_SIZE - 1));
+	w->cut_by_limit = to_limit < w->first_len + 15;
+	if (to_limit < w->first_len)
+		w->first_len = (uint32_t)to_limit;
 	if (smmu_fetch(&v->mmu, linear, w->bytes, w->first_len, user, &w->gpa, fault) <
 	    w->first_len)
 		return false;
-	w->second_len = smmu_fetch(&v->mmu, linear + w->first_len, w->bytes + w->first_len, 15,
-				   user, &w->gpa2, &w->second_fault);
+	if (to_limit <= w->first_len)
+		second_room = 0;
+	else if (to_limit - w->first_len < second_room)
+		second_room = to_limit - w->first_len;
+	w->second_len = second_room ? smmu_fetch(&v->mmu, linear + w->first_len,
+						 w->bytes + w->first_len, (uint32_t)second_room,
+						 user, &w->gpa2, &w->second_fault) : 0;
+	if (!second_room)
+		w->second_fault = limit_fault;
 	return true;
 }
 
@@ -83,11 +104,13 @@ static enum xlat_status decode_block(struct xlat *x, struct block *b, struct cod
 		bool ok = decode_insn(x, x->cs_insn[b->n_insns], w->bytes + pos, avail - pos,
 				      eip + pos, b->mode, in);
 
-		if (!ok && avail - pos < 15 && w->second_len < 15) {
-			/* Probably cut short by an unfetchable next page. */
+		if (!ok && avail - pos < 15 && (w->second_len < 15 || w->cut_by_limit)) {
+			/* Probably cut short by an unfetchable next page or by
+			 * the code segment's limit. */
 			if (b->n_insns > 0)
 				break;
-			r->fault = w->second_fault;
+			r->fault = w->cut_by_limit && w->second_len < 15 ? limit_fault :
+									  w->second_fault;
 			return r->status = XLAT_FETCH_FAULT;
 		}
 		if (!ok)
@@ -202,6 +225,7 @@ static void fill_tb(struct block *b, const struct code_window *w, uint32_t eip)
 
 	tb->eip = eip;
 	tb->cs_base = b->v->seg[S_CS].base;
+	tb->cs_limit = b->v->seg[S_CS].limit;
 	tb->mode = b->mode;
 	tb->phys_eip = w->gpa;
 	tb->phys_page[0] = w->gpa & PAGE_MASK;
@@ -236,11 +260,13 @@ static enum xlat_status assemble(struct xlat *x, struct block *b, const struct c
 				 uint32_t eip, struct xlat_result *r)
 {
 	for (;;) {
-		int failed = emit_block(b);
+		int failed;
 		uint8_t *dest;
 		size_t room;
 		uint32_t size;
 
+		fill_tb(b, w, eip); /* emitted code reads the block's EIP and page */
+		failed = emit_block(b);
 		if (failed == 0)
 			return report_unsupported(r, &b->insns[0], "cannot be translated");
 		if (failed > 0 || b->hot.overflow || b->cold.overflow || b->reloc_overflow) {
@@ -248,7 +274,6 @@ static enum xlat_status assemble(struct xlat *x, struct block *b, const struct c
 			flags_liveness(b);
 			continue;
 		}
-		fill_tb(b, w, eip);
 		dest = cache_code_begin(x->cache, &room);
 		if (!block_finish(b, dest, room, &size))
 			return r->status = XLAT_CACHE_FULL;
@@ -276,7 +301,7 @@ enum xlat_status translate_block(struct xlat *x, struct vcpu *v, struct xlat_res
 	b->mode = v->mode;
 	b->user = (v->mode & MODE_CPL_MASK) == 3;
 	b->code16 = v->mode & MODE_CODE16;
-	if (!fetch_window(v, v->seg[S_CS].base + eip, b->user, &w, &r->fault))
+	if (!fetch_window(v, eip, b->user, &w, &r->fault))
 		return r->status = XLAT_FETCH_FAULT;
 	if (decode_block(x, b, &w, eip, r) != XLAT_OK)
 		return r->status;
