@@ -22,6 +22,7 @@ static int after_load(struct vcpu *v, const struct callout_insn *ci, uint32_t ol
 static int after_ss_load(struct vcpu *v, const struct callout_insn *ci)
 {
 	v->intr_shadow = true;
+	v->debug_shadow = true;
 	vcpu_update_mode(v);
 	v->eip = ci->next_eip;
 	return CALLOUT_EXIT;

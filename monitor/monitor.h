@@ -130,6 +130,7 @@ struct vcpu {
 
 	bool halted;
 	bool intr_shadow;	     /* after STI or MOV/POP SS: no interrupt before the next insn */
+	bool debug_shadow;	     /* after MOV/POP SS: no debug trap before the next insn either */
 	bool in_translated_code;
 	void *raise_env;	     /* jmp_buf of a delivery in progress, or NULL */
 	bool attempt_committed;	     /* vcpu_attempt(): past the point of no return */

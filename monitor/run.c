@@ -208,6 +208,7 @@ static void run_single(struct vcpu *v)
 	if (!tb)
 		return;
 	v->intr_shadow = false; /* the shadow covers this one instruction */
+	v->debug_shadow = false;
 	ret = run_block(v, tb);
 	v->stats.exits[tb_exit_kind(ret)]++;
 	if (tb_exit_kind(ret) == TB_EXIT_REQUEST) {
@@ -216,7 +217,8 @@ static void run_single(struct vcpu *v)
 	}
 	v->eflags &= ~EFLAGS_RF; /* cleared once an instruction completes */
 	vcpu_update_mode(v);
-	if (traced && !v->exception.valid) {
+	/* MOV SS holds its own single-step trap until after the next one. */
+	if (traced && !v->exception.valid && !v->debug_shadow) {
 		v->dr[6] |= DR6_BS;
 		v->exception = (struct pending_exception){ .valid = true, .vector = EXC_DB };
 	}
