@@ -12,26 +12,34 @@
 
 int smmu_init(struct smmu *m, struct guest_phys *phys, const struct smmu_hooks *hooks)
 {
-	uint64_t pages = phys->ram_size >> PAGE_SHIFT;
-
 	memset(m, 0, sizeof(*m));
 	m->phys = phys;
 	m->hooks = *hooks;
-	m->code_pages = calloc((pages + 7) / 8, 1);
-	if (!m->code_pages)
+	if (trace_init(m) < 0 || shadow_init(m) < 0) {
+		smmu_destroy(m);
 		return -ENOMEM;
-	m->code_pages_count = pages;
+	}
 	tlb_flush_all(m);
 	return 0;
 }
 
 void smmu_destroy(struct smmu *m)
 {
-	free(m->code_pages);
-	m->code_pages = NULL;
+	if (m->shadows)
+		shadow_destroy(m);
+	trace_destroy(m);
 }
 
 /* ---- Control registers ---- */
+
+/* The paging mode changed: nothing cached is valid any more. */
+static void paging_changed(struct smmu *m)
+{
+	tlb_flush_all(m);
+	shadow_flush_all(m);
+	if (m->cr0 & CR0_PG)
+		shadow_switch(m, m->cr3);
+}
 
 void smmu_write_cr0(struct smmu *m, uint32_t cr0)
 {
@@ -39,7 +47,7 @@ void smmu_write_cr0(struct smmu *m, uint32_t cr0)
 
 	m->cr0 = cr0;
 	if (changed)
-		tlb_flush_all(m);
+		paging_changed(m);
 }
 
 void smmu_write_cr3(struct smmu *m, uint32_t cr3)
@@ -49,6 +57,8 @@ void smmu_write_cr3(struct smmu *m, uint32_t cr3)
 		tlb_flush_nonglobal(m);
 	else
 		tlb_flush_all(m);
+	if (m->cr0 & CR0_PG)
+		shadow_switch(m, cr3);
 }
 
 void smmu_write_cr4(struct smmu *m, uint32_t cr4)
@@ -57,7 +67,7 @@ void smmu_write_cr4(struct smmu *m, uint32_t cr4)
 
 	m->cr4 = cr4;
 	if (changed)
-		tlb_flush_all(m);
+		paging_changed(m);
 }
 
 /* ---- Translation ---- */
@@ -75,81 +85,42 @@ int smmu_translate(struct smmu *m, uint32_t linear, enum mmu_access acc, bool us
 	return 0;
 }
 
+/*
+ * The shadow answers if it can; else the guest's tables are walked: a
+ * hidden fault if they allow the access (recorded in the shadow), a true
+ * one if not.
+ */
+static int shadow_or_walk(struct smmu *m, uint32_t linear, enum mmu_access acc, bool user,
+			  struct walk_result *w, struct mmu_fault *fault)
+{
+	if (!(m->cr0 & CR0_PG))
+		return walk_guest(m, linear, acc, user, w, fault);
+	if (shadow_lookup(m, linear, acc, user, w)) {
+		m->stats.shadow_hits++;
+		return 0;
+	}
+	if (walk_guest(m, linear, acc, user, w, fault) < 0) {
+		m->stats.page_faults++;
+		return -1;
+	}
+	m->stats.hidden_faults++;
+	shadow_record(m, linear, w);
+	return 0;
+}
+
 int tlb_fill(struct smmu *m, uint32_t linear, enum mmu_access acc, bool user, uint32_t *gpa,
 	     struct mmu_fault *fault)
 {
 	struct walk_result w;
 
-	if (walk_guest(m, linear, acc, user, &w, fault) < 0) {
-		m->stats.page_faults++;
+	if (shadow_or_walk(m, linear, acc, user, &w, fault) < 0)
 		return -1;
-	}
 	/* The monitor hole and device memory never enter the TLB: accesses
 	 * there always take the slow path. */
 	if (!in_monitor_hole(linear) && phys_is_ram(m->phys, w.gpa_page))
 		tlb_install(m, linear, &w, user);
 	*gpa = w.gpa_page | (linear & ~PAGE_MASK);
 	return 0;
-}
-
-/* ---- Code pages ---- */
-
-static bool code_bit(const struct smmu *m, uint32_t gpa_page, uint64_t *byte, uint8_t *bit)
-{
-	uint64_t pfn = gpa_page >> PAGE_SHIFT;
-
-	if (pfn >= m->code_pages_count)
-		return false;
-	*byte = pfn / 8;
-	*bit = (uint8_t)(1u << (pfn % 8));
-	return true;
-}
-
-void smmu_protect_code_page(struct smmu *m, uint32_t gpa_page)
-{
-	uint64_t byte;
-	uint8_t bit;
-
-	if (!code_bit(m, gpa_page, &byte, &bit) || (m->code_pages[byte] & bit))
-		return;
-	m->code_pages[byte] |= bit;
-	tlb_protect_phys_page(m, gpa_page);
-}
-
-void smmu_unprotect_code_page(struct smmu *m, uint32_t gpa_page)
-{
-	uint64_t byte;
-	uint8_t bit;
-
-	if (code_bit(m, gpa_page, &byte, &bit))
-		m->code_pages[byte] &= (uint8_t)~bit;
-}
-
-void smmu_clear_code_pages(struct smmu *m)
-{
-	memset(m->code_pages, 0, (m->code_pages_count + 7) / 8);
-}
-
-bool smmu_is_code_page(const struct smmu *m, uint32_t gpa_page)
-{
-	uint64_t byte;
-	uint8_t bit;
-
-	return code_bit(m, gpa_page, &byte, &bit) && (m->code_pages[byte] & bit);
-}
-
-void smmu_note_write(struct smmu *m, uint32_t gpa, uint32_t len)
-{
-	uint32_t first = gpa & PAGE_MASK, last = (gpa + len - 1) & PAGE_MASK;
-
-	for (uint32_t page = first;; page += PAGE_SIZE) {
-		if (smmu_is_code_page(m, page)) {
-			m->stats.code_writes++;
-			m->hooks.code_write(m->hooks.opaque, page);
-		}
-		if (page == last)
-			break;
-	}
 }
 
 /* ---- Physical accesses ---- */

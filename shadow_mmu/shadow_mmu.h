@@ -122,14 +122,22 @@ struct smmu {
 	struct smmu_hooks hooks;
 	uint8_t tlb_flags[2][TLB_SIZE]; /* TLBF_* of each entry */
 	uint32_t tlb_large_count;	 /* entries with TLBF_LARGE */
-	uint8_t *code_pages; /* one bit per RAM page: translated code lives here */
-	uint64_t code_pages_count;
+	/* Write watching, per RAM page: WATCH_* bits and, for guest page-table
+	 * pages, how many shadow structures were built from the page. */
+	uint8_t *watch;
+	uint16_t *pt_refs;
+	uint64_t pages;
+	struct shadow_set *shadows; /* shadow page tables per address space */
 	struct smmu_stats {
-		uint64_t tlb_fills;
+		uint64_t tlb_fills;	/* software TLB entries installed */
 		uint64_t tlb_flushes;
-		uint64_t code_writes;
+		uint64_t shadow_hits;	/* TLB misses the shadow answered */
+		uint64_t hidden_faults; /* shadow misses the guest's tables allowed */
+		uint64_t page_faults;	/* true faults: the guest sees #PF */
+		uint64_t trace_hits;	/* guest writes to traced page-table pages */
+		uint64_t shadow_flushes; /* shadow address spaces dropped */
+		uint64_t code_writes;	/* guest writes to pages holding translated code */
 		uint64_t mmio_accesses;
-		uint64_t page_faults;
 	} stats;
 };
 

@@ -94,7 +94,9 @@ void tlb_install(struct smmu *m, uint32_t linear, const struct walk_result *w, b
 
 	e->addend = (uint64_t)(uintptr_t)(m->phys->ram + w->gpa_page) - page;
 	e->tag_read = page;
-	e->tag_write = w->writable_now && !smmu_is_code_page(m, w->gpa_page) ? page : TLB_INVALID;
+	/* Watched pages (translated code, traced page tables) are never
+	 * writable through the TLB: their writes must reach the slow path. */
+	e->tag_write = w->writable_now && !watch_get(m, w->gpa_page) ? page : TLB_INVALID;
 	slot_clear_flags(m, user, tlb_index(linear));
 	m->tlb_flags[user][tlb_index(linear)] =
 		(uint8_t)((w->global ? TLBF_GLOBAL : 0) | (w->large ? TLBF_LARGE : 0));

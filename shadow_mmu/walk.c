@@ -67,7 +67,9 @@ static int walk_large(struct smmu *m, uint32_t linear, uint32_t pde_gpa, uint32_
 	}
 	pt_set_bits(m, pde_gpa, PTE_A | (acc == MMU_WRITE ? PTE_D : 0));
 	w->gpa_page = (pde & PDE_FRAME_4M) | (linear & ~PDE_FRAME_4M & PAGE_MASK);
-	w->writable_now = write_allowed(m, pde, user) && (acc == MMU_WRITE || (pde & PTE_D));
+	w->perms = pde & (PTE_U | PTE_W);
+	w->dirty = acc == MMU_WRITE || (pde & PTE_D);
+	w->writable_now = write_allowed(m, pde, user) && w->dirty;
 	w->global = (pde & PTE_G) && (m->cr4 & CR4_PGE);
 	w->large = true;
 	return 0;
@@ -94,7 +96,10 @@ static int walk_small(struct smmu *m, uint32_t linear, uint32_t pde_gpa, uint32_
 	}
 	pt_set_bits(m, pte_gpa, PTE_A | (acc == MMU_WRITE ? PTE_D : 0));
 	w->gpa_page = pte & PTE_FRAME;
-	w->writable_now = write_allowed(m, perms, user) && (acc == MMU_WRITE || (pte & PTE_D));
+	w->perms = perms;
+	w->dirty = acc == MMU_WRITE || (pte & PTE_D);
+	w->pt_page = pte_gpa & PAGE_MASK;
+	w->writable_now = write_allowed(m, perms, user) && w->dirty;
 	w->global = (pte & PTE_G) && (m->cr4 & CR4_PGE);
 	w->large = false;
 	return 0;
@@ -109,6 +114,8 @@ int walk_guest(struct smmu *m, uint32_t linear, enum mmu_access acc, bool user,
 	if (!(m->cr0 & CR0_PG)) {
 		w->gpa_page = linear & PAGE_MASK;
 		w->writable_now = true;
+		w->perms = PTE_U | PTE_W;
+		w->dirty = true;
 		return 0;
 	}
 	pde_gpa = (m->cr3 & CR3_BASE_MASK) | ((linear >> 20) & 0xffc);
