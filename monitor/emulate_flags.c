@@ -42,10 +42,10 @@ int emulate_popf(struct vcpu *v, const struct callout_insn *ci)
 	uint32_t value = stack_pop(v, ci->opsize);
 
 	v->eflags = ((old & ~mask) | (value & mask) | EFLAGS_FIXED1) & ~EFLAGS_RF;
-	if ((old ^ v->eflags) & EFLAGS_TF)
+	if ((old ^ v->eflags) & (EFLAGS_TF | EFLAGS_AC))
 		vcpu_update_mode(v);
 	/* Leave so that the run loop sees a newly enabled IF or a new mode. */
-	if ((old ^ v->eflags) & (EFLAGS_IF | EFLAGS_TF)) {
+	if ((old ^ v->eflags) & (EFLAGS_IF | EFLAGS_TF | EFLAGS_AC)) {
 		v->eip = ci->next_eip;
 		return CALLOUT_EXIT;
 	}

@@ -37,10 +37,21 @@ void guest_write_linear(struct vcpu *v, uint32_t linear, const void *buf, uint32
 		vcpu_raise_fault(v, &f);
 }
 
+/* With CR0.AM and EFLAGS.AC at CPL 3, data must be naturally aligned
+ * (up to 8 bytes; SDM Vol. 3A 6.15, interrupt 17). */
+static void check_alignment(struct vcpu *v, uint32_t linear, uint32_t len)
+{
+	uint32_t align = len >= 8 ? 8 : len >= 4 ? 4 : len >= 2 ? 2 : 1;
+
+	if ((v->mode & MODE_ALIGN_CHECK) && (linear & (align - 1)))
+		vcpu_raise(v, EXC_AC, 0);
+}
+
 void guest_read(struct vcpu *v, int sreg, uint32_t offset, void *buf, uint32_t len)
 {
 	uint32_t linear = seg_linear(v, sreg, offset, len, false);
 
+	check_alignment(v, linear, len);
 	guest_read_linear(v, linear, buf, len, cpl_of(v) == 3);
 }
 
@@ -48,6 +59,7 @@ void guest_write(struct vcpu *v, int sreg, uint32_t offset, const void *buf, uin
 {
 	uint32_t linear = seg_linear(v, sreg, offset, len, true);
 
+	check_alignment(v, linear, len);
 	guest_write_linear(v, linear, buf, len, cpl_of(v) == 3);
 }
 

@@ -31,6 +31,7 @@ struct callout_insn;
 #define MODE_SINGLE (1u << 4)	   /* one instruction per block (TF, interrupt shadow) */
 #define MODE_FPU_TRAP (1u << 5)	   /* CR0.TS or CR0.EM: x87/SSE instructions raise #NM */
 #define MODE_NO_SSE (1u << 6)	   /* CR4.OSFXSR clear: SSE instructions raise #UD */
+#define MODE_ALIGN_CHECK (1u << 7) /* CR0.AM, EFLAGS.AC, CPL 3: misaligned data is #AC */
 #define MODE_SEG_SHIFT 8	   /* then 2 bits of segment kind per segment register */
 #define MODE_SEG_MASK 3u
 
@@ -285,6 +286,7 @@ int callout_dispatch(struct vcpu *v, const struct callout_insn *ci);
 #define MEMINFO_USER (1u << 14) /* the access is made at CPL 3 */
 #define MEMINFO_SEG_SHIFT 16	/* segment register, for limit faults */
 #define MEMINFO_STACK (1u << 20) /* a stack access: limit faults are #SS */
+#define MEMINFO_ALIGN (1u << 21) /* helper_seg_fault: it was an alignment check */
 
 /* Translate @linear for the access @info describes after a TLB miss; return
  * a host pointer the instruction can use directly (guest RAM or a bounce

@@ -132,6 +132,17 @@ static enum options_result opt_memory(struct parser *p, const char *arg)
 	return OPTIONS_RUN;
 }
 
+/* QEMU's -tb-size: the translation cache in MiB (here also with K/M/G). */
+static enum options_result opt_tb_size(struct parser *p, const char *arg)
+{
+	uint64_t bytes;
+
+	if (parse_size(arg, &bytes) < 0 || bytes < TB_SIZE_MIN || bytes > TB_SIZE_MAX)
+		return fail(p, "-tb-size %s: the translation cache must be 64K to 1G", arg);
+	p->cfg->tb_size = bytes;
+	return OPTIONS_RUN;
+}
+
 static enum options_result opt_nographic(struct parser *p, const char *arg)
 {
 	p->cfg->nographic = true;
@@ -222,6 +233,7 @@ static const struct option_spec option_table[] = {
     {"initrd", "FILE", opt_initrd, "initial ramdisk (Linux) or module (Multiboot)"},
     {"append", "CMDLINE", opt_append, "kernel command line"},
     {"m", "SIZE", opt_memory, "guest RAM: MiB, or with a K/M/G suffix (default 128M)"},
+    {"tb-size", "SIZE", opt_tb_size, "translation cache size, MiB or with a suffix (default 64M)"},
     {"nographic", NULL, opt_nographic, "no display; the serial port is the console"},
     {"serial", "BACKEND", opt_serial, "COM1 back end: stdio (default) or none"},
     {"no-reboot", NULL, opt_no_reboot, "exit instead of resetting on a guest reboot"},
@@ -285,6 +297,7 @@ static void set_defaults(struct vm_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->ram_size = (uint64_t)DEFAULT_RAM_MB * MIB;
+	cfg->tb_size = (uint64_t)DEFAULT_TB_MB * MIB;
 	cfg->serial = SERIAL_STDIO;
 }
 

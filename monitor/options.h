@@ -10,6 +10,9 @@
 #include <stdio.h>
 
 #define DEFAULT_RAM_MB 128
+#define DEFAULT_TB_MB 64
+#define TB_SIZE_MIN (64u << 10)
+#define TB_SIZE_MAX (1u << 30)
 
 enum serial_backend {
 	SERIAL_STDIO = 0, /* -serial stdio (the default with -nographic) */
@@ -21,6 +24,7 @@ struct vm_config {
 	const char *initrd;	    /* -initrd FILE */
 	const char *append;	    /* -append CMDLINE */
 	uint64_t ram_size;	    /* -m SIZE, in bytes */
+	uint64_t tb_size;	    /* -tb-size SIZE: translation cache arena, bytes */
 	bool nographic;		    /* -nographic */
 	enum serial_backend serial; /* -serial */
 	bool no_reboot;		    /* -no-reboot: a reset (triple fault) exits instead */

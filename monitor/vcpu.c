@@ -118,6 +118,8 @@ void vcpu_update_mode(struct vcpu *v)
 		mode |= MODE_FPU_TRAP;
 	if (!(v->cr4 & CR4_OSFXSR))
 		mode |= MODE_NO_SSE;
+	if ((v->cr0 & CR0_AM) && (v->eflags & EFLAGS_AC) && v->cpl == 3)
+		mode |= MODE_ALIGN_CHECK;
 	v->mode = mode;
 }
 

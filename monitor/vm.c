@@ -112,8 +112,8 @@ static int create_cpu(struct vm *vm)
 	vm->vcpu = vcpu_create(vm);					  /* the virtual P6 */
 	if (!vm->vcpu || smmu_init(&vm->vcpu->mmu, &vm->phys, &hooks) < 0) /* its shadow MMU */
 		return -1;
-	vm->cache = cache_create(CACHE_DEFAULT_ARENA, XLAT_FIXED_BYTES,
-				 &vm->vcpu->jc);			  /* translation cache */
+	vm->cache = cache_create(vm->cfg.tb_size ? vm->cfg.tb_size : CACHE_DEFAULT_ARENA,
+				 XLAT_FIXED_BYTES, &vm->vcpu->jc);	  /* translation cache */
 	if (!vm->cache)
 		return -1;
 	vm->xlat = xlat_create(vm->cache);				  /* the translator */

@@ -144,6 +144,37 @@ static void emit_segment(struct block *b, const struct mem_op *op, bool flags_sa
 	emit_lea_r32(cb, T_ADDR, hmem_bisd(T_ADDR, T_IDX, 0, 0));
 }
 
+/* The alignment #AC checks for an access of @size (SDM Vol. 3A table 6-7:
+ * natural alignment up to 8 bytes; 16-byte SSE operands have their own
+ * #GP rule, which the host's instruction enforces). */
+static uint32_t alignment_of(uint16_t size)
+{
+	if (size > 10)
+		return 1;
+	return size >= 8 ? 8 : size >= 4 ? 4 : size >= 2 ? 2 : 1;
+}
+
+/*
+ * With CR0.AM, EFLAGS.AC and CPL 3 (MODE_ALIGN_CHECK), a misaligned linear
+ * address raises #AC(0):	test r8d, align-1 ; jnz ac
+ */
+static void emit_alignment_check(struct block *b, const struct mem_op *op, bool flags_saved)
+{
+	uint32_t align = alignment_of(op->size), stub;
+
+	if (!(b->mode & MODE_ALIGN_CHECK) || align == 1)
+		return;
+	stub = cb_offset(&b->cold);
+	if (flags_saved)
+		emit_flags_restore(&b->cold);
+	emit_mov_r32_imm32(&b->cold, T_IDX, mem_info(b, op) | MEMINFO_ALIGN);
+	emit_mov_r32_imm32(&b->cold, T_TMP, b->insns[b->cur].eip);
+	block_call_abs(b, &b->cold, b->x->thunks.seg_fault);
+	emit_modrm_reg(&b->hot, OPC_GRP3_Ev, 0, T_ADDR); /* test r8d, imm32 */
+	emit_u32(&b->hot, align - 1);
+	block_jmp_to_cold(b, &b->hot, CC_NE, true, stub);
+}
+
 /*
  * The inline TLB probe; on a hit T_ADDR becomes the host address:
  *	mov r9d, r8d ; shr r9d, 8 ; and r9d, (TLB_SIZE-1) << 4
@@ -214,6 +245,7 @@ bool emit_guarded_access(struct block *b, const struct insn *in, const struct me
 		b->x->stats.flag_saves++;
 	}
 	emit_segment(b, op, save);
+	emit_alignment_check(b, op, save);
 	miss = cb_offset(&b->cold);
 	emit_tlb_probe(b, op, miss);
 	resume = cb_offset(&b->hot);
