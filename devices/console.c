@@ -324,3 +324,8 @@ bool console_getc(struct console *con, uint8_t *byte)
 	*byte = con->buf[con->head++];
 	return true;
 }
+
+bool console_input_ended(const struct console *con)
+{
+	return !con || con->in_fd < 0 || con->eof;
+}

@@ -103,6 +103,8 @@ bool console_getc(struct console *con, uint8_t *byte);
  * reading. Never blocks. uart16550_poll() calls it.
  */
 void console_poll(struct console *con);
+/* Has the input reached its end (EOF on a pipe or file; -1 fd)? */
+bool console_input_ended(const struct console *con);
 /*
  * Put every terminal an open console changed back as it was. Async-signal-
  * safe: a fatal-signal handler installed before console_open() (which then

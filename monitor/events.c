@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sys/ioctl.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
@@ -26,6 +27,7 @@ struct events {
 	int wake[2];		       /* pipe: wakes the timer thread */
 	_Atomic uint64_t deadline;     /* CLOCK_MONOTONIC ns of the next device event */
 	atomic_bool input_ready;       /* console input waits for the vCPU to take it */
+	atomic_bool input_ended;       /* the vCPU saw the console's input end */
 	atomic_bool quit;
 	int input_fd;		       /* -1: no console input */
 	volatile uint32_t *exit_request;
@@ -47,13 +49,25 @@ static struct timespec timeout_until(uint64_t deadline, uint64_t now)
 				  .tv_nsec = (long)(ns % 1000000000u) };
 }
 
+/* Readable with nothing to read (EOF on a pipe or file), or hung up: the
+ * input will never have more, so stop watching it rather than spin. */
+static bool input_finished(int fd, short revents)
+{
+	int pending = 0;
+
+	if (revents & (POLLHUP | POLLERR | POLLNVAL))
+		return !(revents & POLLIN) || (ioctl(fd, FIONREAD, &pending) == 0 && pending == 0);
+	return ioctl(fd, FIONREAD, &pending) == 0 && pending == 0;
+}
+
 /* Wait for the wake pipe, console input (unless @skip_input) or @deadline.
- * Returns true if console input is readable. */
-static bool wait_events(int wake_fd, int input_fd, bool skip_input, uint64_t deadline)
+ * Returns true if console input is readable; sets *input_fd to -1 when the
+ * input is finished. */
+static bool wait_events(int wake_fd, int *input_fd, bool skip_input, uint64_t deadline)
 {
 	struct pollfd fds[2] = { { .fd = wake_fd, .events = POLLIN },
-				 { .fd = input_fd, .events = POLLIN } };
-	nfds_t n = (input_fd >= 0 && !skip_input) ? 2 : 1;
+				 { .fd = *input_fd, .events = POLLIN } };
+	nfds_t n = (*input_fd >= 0 && !skip_input) ? 2 : 1;
 	struct timespec ts = timeout_until(deadline, events_now_ns());
 	char drain[64];
 
@@ -62,7 +76,13 @@ static bool wait_events(int wake_fd, int input_fd, bool skip_input, uint64_t dea
 	if (wake_fd >= 0 && (fds[0].revents & POLLIN))
 		while (read(wake_fd, drain, sizeof(drain)) == (ssize_t)sizeof(drain))
 			;
-	return n == 2 && (fds[1].revents & (POLLIN | POLLHUP));
+	if (n < 2 || !fds[1].revents)
+		return false;
+	if (input_finished(*input_fd, fds[1].revents)) {
+		*input_fd = -1;
+		return false;
+	}
+	return true;
 }
 
 static void *timer_thread(void *arg)
@@ -73,9 +93,11 @@ static void *timer_thread(void *arg)
 	while (!atomic_load(&ev->quit)) {
 		uint64_t deadline = atomic_load(&ev->deadline);
 
+		if (atomic_load(&ev->input_ended))
+			ev->input_fd = -1;
 		if (deadline == fired)
 			deadline = NO_DEADLINE; /* wait for the vCPU to re-arm */
-		if (wait_events(ev->wake[0], ev->input_fd, atomic_load(&ev->input_ready), deadline)) {
+		if (wait_events(ev->wake[0], &ev->input_fd, atomic_load(&ev->input_ready), deadline)) {
 			atomic_store(&ev->input_ready, true);
 			*ev->exit_request = 1;
 		}
@@ -137,6 +159,12 @@ void events_set_deadline(struct events *ev, uint64_t deadline)
 		poke(ev); /* the thread may be sleeping towards the old one */
 }
 
+void events_input_ended(struct events *ev)
+{
+	if (!atomic_exchange(&ev->input_ended, true))
+		poke(ev);
+}
+
 bool events_take_input(struct events *ev)
 {
 	if (!atomic_exchange(&ev->input_ready, false))
@@ -147,6 +175,8 @@ bool events_take_input(struct events *ev)
 
 void events_sleep(struct events *ev, uint64_t deadline)
 {
-	if (wait_events(-1, ev->input_fd, false, deadline))
+	int input_fd = ev->input_fd; /* the timer thread owns the field */
+
+	if (wait_events(-1, &input_fd, false, deadline))
 		atomic_store(&ev->input_ready, true);
 }

@@ -186,6 +186,8 @@ uint64_t events_now_ns(void);
 void events_set_deadline(struct events *ev, uint64_t deadline);
 /* Was console input signalled since last asked? (Then watch again.) */
 bool events_take_input(struct events *ev);
+/* The console's input has ended: stop watching it. */
+void events_input_ended(struct events *ev);
 /* HLT: sleep until @deadline or console input. */
 void events_sleep(struct events *ev, uint64_t deadline);
 

@@ -124,8 +124,11 @@ static struct tb *handle_exit(struct vcpu *v, uint64_t ret)
 void vm_service_events(struct vm *vm)
 {
 	pit8254_update(vm->pit, events_now_ns());
-	if (events_take_input(vm->events))
+	if (events_take_input(vm->events)) {
 		uart16550_poll(vm->com1);
+		if (console_input_ended(vm->console))
+			events_input_ended(vm->events);
+	}
 	events_set_deadline(vm->events, pit8254_next_deadline(vm->pit));
 }
 
