@@ -117,6 +117,10 @@ struct smmu_hooks {
 
 struct smmu {
 	struct soft_tlb tlb;	/* probed by translated code: keep it first */
+	/* Translated code keeps a one-entry TLB per memory instruction, tagged
+	 * with (epoch << 32) | page; every flush or write-protection of the
+	 * software TLB moves the epoch on, which empties them all at once. */
+	uint64_t epoch_tag;
 	uint32_t cr0, cr3, cr4; /* copies of the guest's paging controls */
 	struct guest_phys *phys;
 	struct smmu_hooks hooks;

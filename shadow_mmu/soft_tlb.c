@@ -14,6 +14,12 @@ static void entry_clear(struct tlb_entry *e)
 	e->addend = 0;
 }
 
+/* Invalidate every per-instruction cache translated code holds. */
+static void new_epoch(struct smmu *m)
+{
+	m->epoch_tag += 1ull << 32;
+}
+
 static void slot_clear_flags(struct smmu *m, int p, uint32_t i)
 {
 	if (m->tlb_flags[p][i] & TLBF_LARGE)
@@ -34,6 +40,7 @@ void tlb_flush_all(struct smmu *m)
 			entry_clear(&m->tlb.entry[p][i]);
 	memset(m->tlb_flags, 0, sizeof(m->tlb_flags));
 	m->tlb_large_count = 0;
+	new_epoch(m);
 	m->stats.tlb_flushes++;
 }
 
@@ -43,6 +50,7 @@ void tlb_flush_nonglobal(struct smmu *m)
 		for (uint32_t i = 0; i < TLB_SIZE; i++)
 			if (!(m->tlb_flags[p][i] & TLBF_GLOBAL))
 				slot_clear(m, p, i);
+	new_epoch(m);
 	m->stats.tlb_flushes++;
 }
 
@@ -70,12 +78,14 @@ void tlb_flush_page(struct smmu *m, uint32_t linear)
 		slot_clear(m, p, i);
 	if (m->tlb_large_count)
 		flush_large_region(m, linear);
+	new_epoch(m);
 }
 
 void tlb_protect_phys_page(struct smmu *m, uint32_t gpa_page)
 {
 	uint8_t *host_page = m->phys->ram + gpa_page;
 
+	new_epoch(m); /* per-instruction caches may hold the page writable */
 	for (int p = 0; p < 2; p++) {
 		for (uint32_t i = 0; i < TLB_SIZE; i++) {
 			struct tlb_entry *e = &m->tlb.entry[p][i];

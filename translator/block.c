@@ -52,6 +52,25 @@ struct layout {
 	uint8_t *hot, *cold, *data;
 };
 
+uint32_t block_data_alloc(struct block *b, uint32_t size)
+{
+	uint32_t off = (b->data_used + 15) & ~15u;
+
+	if (off + size > BLOCK_DATA_SIZE) {
+		b->data_overflow = true;
+		return 0;
+	}
+	b->data_used = off + size;
+	return off;
+}
+
+void block_data_ref(struct block *b, struct code_buf *cb, int opc, int reg, uint32_t off)
+{
+	uint8_t *field = emit_modrm_rip(cb, opc, reg);
+
+	block_reloc(b, cb, field, RELOC_DATA, off);
+}
+
 static const uint8_t *reloc_target(const struct reloc *r, const struct layout *l)
 {
 	switch (r->to) {
@@ -63,24 +82,24 @@ static const uint8_t *reloc_target(const struct reloc *r, const struct layout *l
 }
 
 /*
- * Copy hot code, cold code and the callout records (8-aligned) to @dest
+ * Copy hot code, cold code and the block's data (16-aligned) to @dest
  * (@room bytes available) and resolve the relocations. Returns false if
  * the block does not fit.
  */
 bool block_finish(struct block *b, uint8_t *dest, size_t room, uint32_t *size)
 {
 	uint32_t hot_size = cb_offset(&b->hot), cold_size = cb_offset(&b->cold);
-	uint32_t data_off = (hot_size + cold_size + 7) & ~7u;
-	uint32_t data_size = b->n_callouts * (uint32_t)sizeof(struct callout_insn);
+	uint32_t data_off = (hot_size + cold_size + 15) & ~15u;
+	uint32_t data_size = b->data_used;
 	struct layout l = { dest, dest + hot_size, dest + data_off };
 
-	if (b->hot.overflow || b->cold.overflow || b->reloc_overflow)
+	if (b->hot.overflow || b->cold.overflow || b->reloc_overflow || b->data_overflow)
 		return false;
 	if ((size_t)data_off + data_size > room)
 		return false;
 	memcpy(l.hot, b->hot.start, hot_size);
 	memcpy(l.cold, b->cold.start, cold_size);
-	memcpy(l.data, b->callouts, data_size);
+	memcpy(l.data, b->data, data_size);
 	for (unsigned i = 0; i < b->n_relocs; i++) {
 		const struct reloc *r = &b->relocs[i];
 		uint8_t *field = (r->in_cold ? l.cold : l.hot) + r->field;

@@ -135,21 +135,15 @@ bool fill_callout_insn(const struct insn *in, struct callout_insn *ci)
 /* lea r9, [rip + record] ; call callout_thunk */
 bool emit_callout(struct block *b, const struct insn *in, callout_fn fn)
 {
-	struct callout_insn *ci;
-	uint8_t *field;
+	uint32_t off = block_data_alloc(b, sizeof(struct callout_insn));
+	struct callout_insn *ci = (struct callout_insn *)(b->data + off);
 
-	if (b->n_callouts == MAX_CALLOUTS)
-		return false;
-	ci = &b->callouts[b->n_callouts];
-	if (!fill_callout_insn(in, ci))
+	if (b->data_overflow || !fill_callout_insn(in, ci))
 		return false;
 	ci->fn = fn;
 	ci->stat = (uint16_t)classify_row_index(in->cls);
-	field = emit_lea_rip(&b->hot, T_IDX);
-	block_reloc(b, &b->hot, field, RELOC_DATA,
-		    (uint64_t)b->n_callouts * sizeof(struct callout_insn));
+	block_data_ref(b, &b->hot, OPC_LEA | P_REXW, T_IDX, off);
 	block_call_abs(b, &b->hot, b->x->thunks.callout);
-	b->n_callouts++;
 	b->x->stats.callouts++;
 	return true;
 }

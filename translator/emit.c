@@ -455,9 +455,14 @@ uint8_t *emit_jecxz_rel8(struct code_buf *cb)
 	return emit_rel8_field(cb);
 }
 
-uint8_t *emit_lea_rip(struct code_buf *cb, int reg)
+uint8_t *emit_modrm_rip(struct code_buf *cb, int opc, int reg)
 {
-	emit_opc(cb, OPC_LEA | P_REXW, reg, -1, -1);
+	emit_opc(cb, opc, reg, -1, -1);
 	emit_byte(cb, (uint8_t)((reg & 7) << 3 | 5)); /* mod 00, rm 101: RIP-relative */
 	return emit_rel32_field(cb, NULL);
+}
+
+uint8_t *emit_lea_rip(struct code_buf *cb, int reg)
+{
+	return emit_modrm_rip(cb, OPC_LEA | P_REXW, reg);
 }

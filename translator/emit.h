@@ -181,6 +181,8 @@ uint8_t *emit_jmp_rel8(struct code_buf *cb);
 uint8_t *emit_jecxz_rel8(struct code_buf *cb); /* 67 E3: jumps if ECX == 0 */
 /* lea reg, [rip + rel32]: returns the rel32 field. */
 uint8_t *emit_lea_rip(struct code_buf *cb, int reg);
+/* @opc reg, [rip + rel32] (no immediate after it): returns the rel32 field. */
+uint8_t *emit_modrm_rip(struct code_buf *cb, int opc, int reg);
 /* Point a rel32 field at @target (must be within +-2 GB). */
 void patch_rel32(uint8_t *field, const void *target);
 /* Point a rel8 field at @target; returns false if it is out of range. */

@@ -152,7 +152,13 @@ enum { RELOC_HOT, RELOC_COLD, RELOC_ABS, RELOC_DATA };
 #define MAX_RELOCS 1024
 #define HOT_BUF_SIZE (48 * 1024)
 #define COLD_BUF_SIZE (48 * 1024)
-#define MAX_CALLOUTS 64
+#define BLOCK_DATA_SIZE (16 * 1024)
+
+/* A per-access inline TLB cache (rewrite_mem.c), in the block's data. */
+struct site_cache {
+	uint64_t tag;	 /* (epoch << 32) | page of the last access, or ~0 */
+	uint64_t addend; /* host address = guest linear + addend */
+};
 
 /* Addresses of the shared thunks (thunks.c). */
 struct thunks {
@@ -190,10 +196,11 @@ struct block {
 	/* Direct exits: hot offset of each jump's rel32 and cold offset of its
 	 * exit stub (-1: unused), turned into tb->jmp_site/jmp_stub at the end. */
 	int32_t jmp_site_off[2], jmp_stub_off[2];
-	/* Callout records, copied after the block's code when it is committed
-	 * (so a cache flush frees them with the code). */
-	struct callout_insn callouts[MAX_CALLOUTS];
-	unsigned n_callouts;
+	/* The block's data (callout records, per-access TLB caches), copied
+	 * after its code when it is committed, so a flush frees them with it. */
+	uint8_t data[BLOCK_DATA_SIZE] __attribute__((aligned(16)));
+	uint32_t data_used;
+	bool data_overflow;
 };
 
 /* The translator. */
@@ -235,6 +242,11 @@ void block_jmp_to_cold(struct block *b, struct code_buf *from, enum cond cc, boo
 		       uint32_t cold_off);
 void block_jmp_to_hot(struct block *b, struct code_buf *from, uint32_t hot_off);
 void block_call_abs(struct block *b, struct code_buf *cb, const void *fn);
+/* Room for @size bytes of block data; returns its offset (or 0 and sets
+ * data_overflow when full, which makes the block shorter). */
+uint32_t block_data_alloc(struct block *b, uint32_t size);
+/* An instruction whose memory operand is [rip + block data at @off]. */
+void block_data_ref(struct block *b, struct code_buf *cb, int opc, int reg, uint32_t off);
 void block_jmp_abs(struct block *b, struct code_buf *cb, const void *fn);
 bool block_finish(struct block *b, uint8_t *dest, size_t room, uint32_t *size);
 

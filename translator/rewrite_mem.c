@@ -176,31 +176,72 @@ static void emit_alignment_check(struct block *b, const struct mem_op *op, bool 
 }
 
 /*
- * The inline TLB probe; on a hit T_ADDR becomes the host address:
+ * The inline probe, in two levels. First the instruction's own one-entry
+ * cache, whose load does not depend on the address, so a hit costs the
+ * address computation one add:
+ *	lea r10d, [r8 + size-1] ; and r10d, PAGE_MASK ; or r10, [r15 + epoch]
+ *	cmp r10, [rip + site.tag] ; jne cold ; add r8, [rip + site.addend]
+ * The tag is the page of the access's last byte, so a page-crossing access
+ * never hits. On a miss, the cold code probes the software TLB (the index
+ * comes from the first byte) and refills the site from it:
  *	mov r9d, r8d ; shr r9d, 8 ; and r9d, (TLB_SIZE-1) << 4
- *	lea r10d, [r8 + size-1] ; and r10d, PAGE_MASK
- *	cmp r10d, [r15 + r9 + tlb.tag_{read,write}] ; jne miss
- *	add r8, [r15 + r9 + tlb.addend]
- * The tag is compared with the page of the access's last byte, while the
- * index comes from its first: an access that crosses a page never hits.
+ *	cmp r10d, [r15 + r9 + tlb.tag] ; jne miss ; mov r9, [r15 + r9 + tlb.addend]
+ *	mov [rip + site.tag], r10 ; mov [rip + site.addend], r9 ; add r8, r9
  */
-static void emit_tlb_probe(struct block *b, const struct mem_op *op, uint32_t miss)
+static void emit_site_probe(struct block *b, const struct mem_op *op, uint32_t site,
+			    uint32_t cold_site)
 {
 	struct code_buf *cb = &b->hot;
-	int32_t tlb = TLB_OFF(b->user);
-	int32_t tag = tlb + (op->access & MA_W ? 4 : 0);
 
-	emit_mov_r32_r32(cb, T_IDX, T_ADDR);
-	emit_shr_r32_imm(cb, T_IDX, PAGE_SHIFT - TLB_ENTRY_SHIFT);
-	emit_and_r32_imm(cb, T_IDX, (TLB_SIZE - 1) << TLB_ENTRY_SHIFT);
 	if (op->size == 1)
 		emit_mov_r32_r32(cb, T_TMP, T_ADDR);
 	else
 		emit_lea_r32(cb, T_TMP, hmem_bd(T_ADDR, op->size - 1));
 	emit_and_r32_imm(cb, T_TMP, PAGE_MASK);
+	emit_modrm_mem(cb, 0x0b | P_REXW, T_TMP,
+		       hmem_bd(HOST_VCPU, VCPU_OFF(mmu.epoch_tag))); /* or r10, [epoch] */
+	block_data_ref(b, cb, OPC_CMP_GvEv | P_REXW, T_TMP, site);
+	block_jmp_to_cold(b, cb, CC_NE, true, cold_site);
+	block_data_ref(b, cb, OPC_ADD_GvEv | P_REXW, T_ADDR,
+		       site + (uint32_t)offsetof(struct site_cache, addend));
+}
+
+/* The cold second level: the software TLB; returns its miss label. */
+static uint32_t emit_tlb_probe(struct block *b, const struct mem_op *op, uint32_t site,
+			       uint32_t resume)
+{
+	struct code_buf *cb = &b->cold;
+	int32_t tlb = TLB_OFF(b->user);
+	int32_t tag = tlb + (op->access & MA_W ? 4 : 0);
+	uint32_t miss;
+	uint8_t *to_miss;
+
+	emit_mov_r32_r32(cb, T_IDX, T_ADDR);
+	emit_shr_r32_imm(cb, T_IDX, PAGE_SHIFT - TLB_ENTRY_SHIFT);
+	emit_and_r32_imm(cb, T_IDX, (TLB_SIZE - 1) << TLB_ENTRY_SHIFT);
 	emit_cmp_r32_m32(cb, T_TMP, hmem_bisd(HOST_VCPU, T_IDX, 0, tag));
-	block_jmp_to_cold(b, cb, CC_NE, true, miss);
-	emit_add_r64_m64(cb, T_ADDR, hmem_bisd(HOST_VCPU, T_IDX, 0, tlb + 8));
+	to_miss = emit_jcc_rel32(cb, CC_NE, NULL);
+	emit_mov_r64_m64(cb, T_IDX, hmem_bisd(HOST_VCPU, T_IDX, 0, tlb + 8));
+	block_data_ref(b, cb, OPC_MOV_EvGv | P_REXW, T_TMP, site);
+	block_data_ref(b, cb, OPC_MOV_EvGv | P_REXW, T_IDX,
+		       site + (uint32_t)offsetof(struct site_cache, addend));
+	emit_modrm_reg(cb, OPC_ADD_EvGv | P_REXW, T_IDX, T_ADDR); /* add r8, r9 */
+	block_jmp_to_hot(b, cb, resume);
+	miss = cb_offset(cb);
+	if (to_miss)
+		patch_rel32(to_miss, cb->ptr);
+	return miss;
+}
+
+/* A fresh site cache: a tag no probe produces. */
+static uint32_t new_site(struct block *b)
+{
+	uint32_t off = block_data_alloc(b, sizeof(struct site_cache));
+	struct site_cache *s = (struct site_cache *)(b->data + off);
+
+	s->tag = ~0ull;
+	s->addend = 0;
+	return off;
 }
 
 /*
@@ -232,13 +273,14 @@ static void emit_miss_path(struct block *b, const struct insn *in, const struct 
  * Emit a guarded access: T_ADDR holds the effective address; add the
  * segment, probe, then emit @body, which uses [T_ADDR]. The flags live
  * before the instruction survive the inserted code. @body must not emit
- * cold code: the miss path goes where the probe's jump was told it would.
+ * cold code: the cold code for this access goes where the probe's jump
+ * was told it would.
  */
 bool emit_guarded_access(struct block *b, const struct insn *in, const struct mem_op *op,
 			 body_fn body, const void *arg)
 {
 	bool save = flags_live_at(b);
-	uint32_t miss, resume, next;
+	uint32_t site = new_site(b), cold, resume, next;
 
 	if (save) {
 		emit_flags_save(&b->hot);
@@ -246,13 +288,14 @@ bool emit_guarded_access(struct block *b, const struct insn *in, const struct me
 	}
 	emit_segment(b, op, save);
 	emit_alignment_check(b, op, save);
-	miss = cb_offset(&b->cold);
-	emit_tlb_probe(b, op, miss);
+	cold = cb_offset(&b->cold);
+	emit_site_probe(b, op, site, cold);
 	resume = cb_offset(&b->hot);
 	if (save)
 		emit_flags_restore(&b->hot);
 	body(b, &b->hot, in, arg);
 	next = cb_offset(&b->hot);
+	emit_tlb_probe(b, op, site, resume);
 	emit_miss_path(b, in, op, save, resume, next, body, arg);
 	b->x->stats.mem_operands++;
 	return true;

@@ -190,7 +190,8 @@ static void block_reset(struct block *b)
 	cb_init(&b->cold, b->x->cold, COLD_BUF_SIZE);
 	b->n_relocs = 0;
 	b->reloc_overflow = false;
-	b->n_callouts = 0;
+	b->data_used = 0;
+	b->data_overflow = false;
 	b->jmp_site_off[0] = b->jmp_site_off[1] = -1;
 	b->jmp_stub_off[0] = b->jmp_stub_off[1] = -1;
 	b->fpu_ready = false;
@@ -269,7 +270,8 @@ static enum xlat_status assemble(struct xlat *x, struct block *b, const struct c
 		failed = emit_block(b);
 		if (failed == 0)
 			return report_unsupported(r, &b->insns[0], "cannot be translated");
-		if (failed > 0 || b->hot.overflow || b->cold.overflow || b->reloc_overflow) {
+		if (failed > 0 || b->hot.overflow || b->cold.overflow || b->reloc_overflow ||
+		    b->data_overflow) {
 			b->n_insns = failed > 0 ? (unsigned)failed : b->n_insns / 2;
 			flags_liveness(b);
 			continue;
