@@ -34,6 +34,10 @@ struct tb {
 	bool invalid; /* invalidated: never entered again, code kept until flush */
 	uint8_t *code;	   /* host code */
 	uint32_t code_size;
+	/* An exit to the run loop at this block's EIP. Invalidation points the
+	 * block's first instruction there, so a stale pointer to the code (in
+	 * a per-branch cache) enters the run loop instead of old code. */
+	uint8_t *entry_stub;
 
 	/*
 	 * Direct-jump exits. jmp_site[n] is the rel32 field of the host jump for

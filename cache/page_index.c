@@ -3,6 +3,8 @@
  * invalidating them when the guest writes there (self-modifying code,
  * module loading, exec into reused frames). QEMU's PageDesc.first_tb.
  */
+#include <string.h>
+
 #include "cache/internal.h"
 
 static struct tb *entry_tb(uintptr_t e)
@@ -47,9 +49,23 @@ void page_index_remove(struct tb_cache *c, struct tb *tb)
 	}
 }
 
+/* Overwrite the block's first 5 bytes with JMP entry_stub. The translator
+ * never puts a jump target inside them. */
+static void redirect_entry(struct tb *tb)
+{
+	int32_t rel;
+
+	if (!tb->entry_stub)
+		return;
+	rel = (int32_t)(tb->entry_stub - (tb->code + 5));
+	tb->code[0] = 0xe9;
+	memcpy(tb->code + 1, &rel, 4);
+}
+
 static void tb_invalidate(struct tb_cache *c, struct tb *tb)
 {
 	tb->invalid = true;
+	redirect_entry(tb);
 	tb_unlink_incoming(tb);
 	tb_unlink_outgoing(tb);
 	tb_hash_remove(c, tb);

@@ -54,7 +54,7 @@ static void write_cr(struct vcpu *v, int cr, uint32_t value)
 	}
 	/* Mappings changed: indirect-branch lookups must not reuse old targets. */
 	if (cr != 2)
-		jc_clear(&v->jc);
+		vcpu_code_mappings_changed(v);
 	vcpu_update_mode(v);
 }
 
@@ -127,6 +127,7 @@ int emulate_invlpg(struct vcpu *v, const struct callout_insn *ci)
 	linear = v->seg_fast[o->seg].base + operand_ea(v, ci, o);
 	tlb_flush_page(&v->mmu, linear);
 	jc_clear_page(&v->jc, linear - v->seg[S_CS].base);
+	v->map_epoch += 1ull << 32; /* per-branch caches cannot be cleared by page */
 	return CALLOUT_NEXT;
 }
 

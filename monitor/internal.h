@@ -59,6 +59,9 @@ void vcpu_reset_multiboot(struct vcpu *v, const struct boot_entry *entry);
 /* Recompute the translation mode and the segments' fast-path bounds after
  * any change to CPL, segment registers, CR0 or EFLAGS.TF. */
 void vcpu_update_mode(struct vcpu *v);
+/* Linear-to-physical mappings or CS changed: cached indirect-branch targets
+ * (the jump cache, per-branch caches) no longer hold. */
+void vcpu_code_mappings_changed(struct vcpu *v);
 /* Are any DR7 instruction breakpoints enabled? */
 bool vcpu_exec_breakpoints(const struct vcpu *v);
 /* Set a segment register's cache directly (no checks), then update. */

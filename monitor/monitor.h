@@ -107,6 +107,10 @@ struct vcpu {
 	uint8_t mem_commit_needed;   /* set by helper_mem_prepare: run the commit */
 	uint8_t fpu_live;	     /* the guest's x87/SSE state is in the host's registers */
 	const void *fpu_ensure;	     /* called before guest FPU code: loads it, or returns */
+	/* Indirect branches keep a one-entry cache of (mapping epoch << 32 |
+	 * EIP) -> host code; the epoch moves on whenever EIP may come to mean
+	 * other code (CR3, paging, INVLPG, CS base or limit). */
+	uint64_t map_epoch;
 	const void *mem_site;	     /* slow-path bookkeeping between prepare/commit */
 	struct seg_fast seg_fast[6];
 	uint64_t thunk_scratch[4];   /* spill slots for the thunks */

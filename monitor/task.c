@@ -167,7 +167,7 @@ static void switch_cr3(struct vcpu *v, uint32_t cr3)
 		return;
 	v->cr3 = cr3;
 	smmu_write_cr3(&v->mmu, cr3);
-	jc_clear(&v->jc);
+	vcpu_code_mappings_changed(v);
 }
 
 void task_switch(struct vcpu *v, uint16_t selector, enum task_switch_reason why, uint32_t eip,

@@ -84,6 +84,12 @@ static enum seg_kind seg_kind_of(const struct seg_fast *f)
 	return f->base == 0 ? SEG_FLAT : SEG_BASED;
 }
 
+void vcpu_code_mappings_changed(struct vcpu *v)
+{
+	jc_clear(&v->jc);
+	v->map_epoch += 1ull << 32;
+}
+
 /* DR7 enables an instruction breakpoint: L/G bit set, R/W 00 (execute). */
 bool vcpu_exec_breakpoints(const struct vcpu *v)
 {
@@ -133,7 +139,7 @@ void vcpu_set_segment(struct vcpu *v, int sreg, uint16_t selector, uint32_t base
 	/* The jump cache is keyed on EIP within CS: a new CS base makes its
 	 * entries mean other code, a new limit other branch checks. */
 	if (sreg == S_CS && (base != old_cs.base || limit != old_cs.limit))
-		jc_clear(&v->jc);
+		vcpu_code_mappings_changed(v);
 	vcpu_update_mode(v);
 }
 

@@ -199,7 +199,7 @@ void vm_prepare_rerun(struct vm *vm)
 	vm->exit_status = 0;
 	vm_flush_translations(vm);
 	tlb_flush_all(&vm->vcpu->mmu);
-	jc_clear(&vm->vcpu->jc);
+	vcpu_code_mappings_changed(vm->vcpu);
 	vm->vcpu->exception.valid = false;
 	vm->vcpu->halted = false;
 }

@@ -196,6 +196,7 @@ struct block {
 	/* Direct exits: hot offset of each jump's rel32 and cold offset of its
 	 * exit stub (-1: unused), turned into tb->jmp_site/jmp_stub at the end. */
 	int32_t jmp_site_off[2], jmp_stub_off[2];
+	uint32_t entry_stub_off; /* cold offset of the block's re-entry exit */
 	/* The block's data (callout records, per-access TLB caches), copied
 	 * after its code when it is committed, so a flush frees them with it. */
 	uint8_t data[BLOCK_DATA_SIZE] __attribute__((aligned(16)));

@@ -51,15 +51,23 @@ void emit_exit_check(struct block *b, bool save_flags)
 	emit_exit(b, &b->cold, eip, TB_EXIT_REQUEST);
 }
 
+/* A per-branch cache of the last target (in the block's data). */
+struct branch_site {
+	uint64_t key;  /* map_epoch << 32 | EIP, or ~0 */
+	uint64_t host; /* its block's code */
+};
+
 /*
- * Jump to the block for guest EIP in R8D, found in the jump cache
- * (layout in cache.h; the key is mode << 32 | eip):
+ * The jump-cache lookup (layout in cache.h; the key is mode << 32 | eip),
+ * refilling the branch's own cache on a hit:
  *	mov r9d, r8d ; shr r9d, 6 ; xor r9d, r8d ; and r9d, 63
  *	mov r10d, r8d ; shr r10d, 6 ; and r10d, 63 << 6 ; or r9d, r10d ; shl r9, 4
  *	mov r10, mode << 32 ; or r10, r8 ; cmp r10, [r15 + r9 + jc] ; jne miss
- *	mov r9, [r15 + r9 + jc + 8] ; jmp r9
+ *	mov r9, [r15 + r9 + jc + 8]
+ *	mov r10, [r15 + map_epoch] ; lea r10, [r8 + r10]
+ *	mov [rip + site.key], r10 ; mov [rip + site.host], r9 ; jmp r9
  */
-void emit_indirect_jump(struct block *b, struct code_buf *cb)
+static void emit_jc_lookup(struct block *b, struct code_buf *cb, uint32_t site)
 {
 	int32_t jc = VCPU_OFF(jc.entry);
 	uint8_t *miss;
@@ -79,6 +87,11 @@ void emit_indirect_jump(struct block *b, struct code_buf *cb)
 	emit_cmp_r64_m64(cb, T_TMP, hmem_bisd(HOST_VCPU, T_IDX, 0, jc));
 	miss = emit_jcc_rel8(cb, CC_NE);
 	emit_mov_r64_m64(cb, T_IDX, hmem_bisd(HOST_VCPU, T_IDX, 0, jc + 8));
+	emit_mov_r64_m64(cb, T_TMP, hmem_bd(HOST_VCPU, VCPU_OFF(map_epoch)));
+	emit_lea_r64(cb, T_TMP, hmem_bisd(T_ADDR, T_TMP, 0, 0));
+	block_data_ref(b, cb, OPC_MOV_EvGv | P_REXW, T_TMP, site);
+	block_data_ref(b, cb, OPC_MOV_EvGv | P_REXW, T_IDX,
+		       site + (uint32_t)offsetof(struct branch_site, host));
 	emit_flags_restore(cb);
 	emit_jmp_r64(cb, T_IDX);
 	if (miss)
@@ -88,6 +101,55 @@ void emit_indirect_jump(struct block *b, struct code_buf *cb)
 	emit_mov_m32_r32(cb, hmem_bd(HOST_VCPU, VCPU_OFF(eip)), T_ADDR);
 	emit_mov_r64_imm64(cb, T_IDX, exit_value(b, TB_EXIT_LOOKUP));
 	block_jmp_abs(b, cb, b->x->thunks.exit);
+}
+
+static uint32_t new_branch_site(struct block *b)
+{
+	uint32_t off = block_data_alloc(b, sizeof(struct branch_site));
+	struct branch_site *s = (struct branch_site *)(b->data + off);
+
+	s->key = ~0ull;
+	s->host = 0;
+	return off;
+}
+
+/*
+ * Jump to the block for guest EIP in R8D. First the branch's own cache of
+ * its last target, compared without touching the flags (the difference of
+ * the keys goes through RCX for a JRCXZ):
+ *	mov r9, [r15 + map_epoch] ; lea r9, [r8 + r9]	 key = epoch << 32 | eip
+ *	mov r10, [rip + site.key] ; not r10 ; lea r9, [r9 + r10 + 1]
+ *	xchg r9, rcx ; jrcxz hit ; xchg r9, rcx ; jmp <jump-cache lookup>
+ * hit:	xchg r9, rcx ; jmp [rip + site.host]
+ * A cached block that was invalidated since is still safe to enter: its
+ * first instruction then leaves to the run loop (cache.h, entry_stub).
+ */
+void emit_indirect_jump(struct block *b, struct code_buf *cb)
+{
+	uint32_t site = new_branch_site(b);
+	uint8_t *hit, *to_lookup = NULL;
+
+	emit_mov_r64_m64(cb, T_IDX, hmem_bd(HOST_VCPU, VCPU_OFF(map_epoch)));
+	emit_lea_r64(cb, T_IDX, hmem_bisd(T_ADDR, T_IDX, 0, 0));
+	block_data_ref(b, cb, OPC_MOV_GvEv | P_REXW, T_TMP, site);
+	emit_not_r64(cb, T_TMP);
+	emit_lea_r64(cb, T_IDX, hmem_bisd(T_IDX, T_TMP, 0, 1));
+	emit_xchg_r64_r64(cb, T_IDX, RCX);
+	emit_byte(cb, 0xe3); /* jrcxz rel8 */
+	hit = cb->ptr;
+	emit_byte(cb, 0);
+	emit_xchg_r64_r64(cb, T_IDX, RCX);
+	/* The lookup goes to cold code: right after this when this is cold. */
+	if (cb == &b->cold)
+		to_lookup = emit_jmp_rel32(cb, NULL);
+	else
+		block_jmp_to_cold(b, cb, CC_E, false, cb_offset(&b->cold));
+	patch_rel8(hit, cb->ptr);
+	emit_xchg_r64_r64(cb, T_IDX, RCX);
+	block_data_ref(b, cb, OPC_GRP5, 4, site + (uint32_t)offsetof(struct branch_site, host));
+	if (to_lookup)
+		patch_rel32(to_lookup, cb->ptr);
+	emit_jc_lookup(b, &b->cold, site);
 }
 
 static bool same_page(const struct block *b, uint32_t target)

@@ -197,6 +197,22 @@ static void block_reset(struct block *b)
 	b->fpu_ready = false;
 }
 
+/*
+ * The block's re-entry stub (cache.h: entry_stub) and a start that can be
+ * overwritten with a 5-byte JMP: the exit check when it comes first (it is
+ * longer than that), else a 5-byte NOP, so no jump target lies inside.
+ */
+static void emit_entry(struct block *b, bool check_first)
+{
+	static const uint8_t nop5[5] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
+
+	b->cur = 0;
+	b->entry_stub_off = cb_offset(&b->cold);
+	emit_exit(b, &b->cold, b->insns[0].eip, TB_EXIT_LOOKUP);
+	if (!check_first)
+		emit_bytes(&b->hot, nop5, sizeof(nop5));
+}
+
 /* Emit the block; returns the index of an instruction that failed, or -1. */
 static int emit_block(struct block *b)
 {
@@ -204,6 +220,7 @@ static int emit_block(struct block *b)
 	const struct insn *last = &b->insns[b->n_insns - 1];
 
 	block_reset(b);
+	emit_entry(b, check <= 0);
 	for (unsigned i = 0; i < b->n_insns; i++) {
 		b->cur = i;
 		b->insn_hot_off[i] = cb_offset(&b->hot);
@@ -242,6 +259,7 @@ static void finish_tb(struct block *b, uint8_t *code, uint32_t size)
 	tb->code = code;
 	tb->code_size = size;
 	tb->cold_start = cb_offset(&b->hot);
+	tb->entry_stub = code + tb->cold_start + b->entry_stub_off;
 	for (int n = 0; n < 2; n++) {
 		if (b->jmp_site_off[n] < 0)
 			continue;
