@@ -33,7 +33,9 @@ static int pools_alloc(struct tb_cache *c)
 	c->insn_max = c->max_tbs * AVG_TB_INSNS * 3;
 	c->insn_data = calloc(c->insn_max, sizeof(*c->insn_data));
 	c->page_first = calloc(MAX_PHYS_PAGES, sizeof(*c->page_first));
-	return c->tbs && c->insn_data && c->page_first ? 0 : -1;
+	c->max_touched = 2 * c->max_tbs; /* a block is on at most two pages */
+	c->touched = calloc(c->max_touched, sizeof(*c->touched));
+	return c->tbs && c->insn_data && c->page_first && c->touched ? 0 : -1;
 }
 
 struct tb_cache *cache_create(size_t arena_bytes, size_t fixed_bytes, struct jmp_cache *jc)
@@ -65,6 +67,7 @@ void cache_destroy(struct tb_cache *c)
 	free(c->tbs);
 	free(c->insn_data);
 	free(c->page_first);
+	free(c->touched);
 	free(c);
 }
 
@@ -83,7 +86,10 @@ uint8_t *cache_code_begin(struct tb_cache *c, size_t *room)
 void cache_flush(struct tb_cache *c)
 {
 	memset(c->hash, 0, sizeof(c->hash));
-	memset(c->page_first, 0, MAX_PHYS_PAGES * sizeof(*c->page_first));
+	/* Clear only the pages that had blocks: the index covers 4 GB. */
+	for (size_t i = 0; i < c->n_touched; i++)
+		c->page_first[c->touched[i]] = 0;
+	c->n_touched = 0;
 	memset(c->tbs, 0, c->n_tbs * sizeof(*c->tbs));
 	c->n_tbs = 0;
 	c->insn_used = 0;

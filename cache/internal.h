@@ -28,6 +28,8 @@ struct tb_cache {
 
 	struct tb *hash[TB_HASH_SIZE];
 	uintptr_t *page_first; /* per physical page: first (tb | k), or 0 */
+	uint32_t *touched;     /* pages whose page_first was set since the flush */
+	size_t n_touched, max_touched;
 	struct jmp_cache *jc;
 
 	struct cache_stats stats;

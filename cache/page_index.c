@@ -24,6 +24,8 @@ void page_index_add(struct tb_cache *c, struct tb *tb)
 
 		if (page == TB_NO_PAGE)
 			continue;
+		if (!c->page_first[page >> 12] && c->n_touched < c->max_touched)
+			c->touched[c->n_touched++] = page >> 12;
 		tb->page_next[k] = c->page_first[page >> 12];
 		c->page_first[page >> 12] = (uintptr_t)tb | (uintptr_t)k;
 	}

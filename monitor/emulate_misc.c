@@ -138,6 +138,12 @@ int emulate_int(struct vcpu *v, const struct callout_insn *ci)
 	}
 }
 
+/* An instruction longer than 15 bytes (redundant prefixes): #GP(0). */
+int emulate_too_long(struct vcpu *v, const struct callout_insn *ci)
+{
+	vcpu_raise(v, EXC_GP, 0);
+}
+
 /* Not an instruction of the virtual CPU. */
 int emulate_ud(struct vcpu *v, const struct callout_insn *ci)
 {

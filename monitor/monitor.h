@@ -243,6 +243,7 @@ int emulate_outs(struct vcpu *v, const struct callout_insn *ci);
 int emulate_cpuid(struct vcpu *v, const struct callout_insn *ci);
 int emulate_rdtsc(struct vcpu *v, const struct callout_insn *ci);
 int emulate_ud(struct vcpu *v, const struct callout_insn *ci);
+int emulate_too_long(struct vcpu *v, const struct callout_insn *ci);
 int emulate_fpu_unavailable(struct vcpu *v, const struct callout_insn *ci);
 int emulate_sldt(struct vcpu *v, const struct callout_insn *ci);
 int emulate_str(struct vcpu *v, const struct callout_insn *ci);

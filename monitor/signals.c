@@ -120,10 +120,11 @@ static void host_fault(int sig, siginfo_t *info, void *context)
 int signals_init(struct vm *vm)
 {
 	static const int sigs[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL };
-	stack_t ss = { .ss_sp = malloc(ALT_STACK_SIZE), .ss_size = ALT_STACK_SIZE };
+	static uint8_t alt_stack[ALT_STACK_SIZE] __attribute__((aligned(16)));
+	stack_t ss = { .ss_sp = alt_stack, .ss_size = sizeof(alt_stack) };
 	struct sigaction sa;
 
-	if (!ss.ss_sp || sigaltstack(&ss, NULL) < 0) {
+	if (sigaltstack(&ss, NULL) < 0) {
 		pr_err("cannot set up the signal stack");
 		return -1;
 	}

@@ -149,7 +149,7 @@ static const struct insn_class table[] = {
 enum special_row {
 	SP_MOV_TO_SEG, SP_MOV_FROM_SEG, SP_PUSH_SEG, SP_POP_SEG, SP_MOV_CR, SP_MOV_DR,
 	SP_MOFFS, SP_INC_DEC_SHORT, SP_GROUP1_82, SP_JMP_INDIRECT, SP_CALL_FAR_IND, SP_JMP_FAR_IND,
-	SP_FPU_SIMD, SP_FPU_TRAP, SP_NOT_ON_P6, SP_UNKNOWN, SP_COUNT,
+	SP_FPU_SIMD, SP_FPU_TRAP, SP_NOT_ON_P6, SP_UNKNOWN, SP_TOO_LONG, SP_COUNT,
 };
 
 static const struct insn_class special[SP_COUNT] = {
@@ -185,6 +185,8 @@ static const struct insn_class special[SP_COUNT] = {
 	[SP_NOT_ON_P6] = { 0, ACT_UD, NULL, emulate_ud, true, PG_NONE, "not on this CPU" },
 	/* Valid on later CPUs but not on a P6 (POPCNT, XGETBV, ...): #UD. */
 	[SP_UNKNOWN] = { 0, ACT_UD, NULL, emulate_ud, true, PG_NONE, "not a P6 instruction" },
+	[SP_TOO_LONG] = { 0, ACT_UD, NULL, emulate_too_long, true, PG_NONE,
+			  "longer than 15 bytes" },
 };
 
 static const struct insn_class *classify_by_opcode(const struct insn *in)
@@ -304,9 +306,9 @@ const struct insn_class *classify(const struct insn *in, uint32_t mode)
 	return &special[SP_UNKNOWN];
 }
 
-const struct insn_class *classify_invalid(void)
+const struct insn_class *classify_invalid(bool too_long)
 {
-	return &special[SP_NOT_ON_P6];
+	return &special[too_long ? SP_TOO_LONG : SP_NOT_ON_P6];
 }
 
 /* A row's number, for statistics: the table's rows, then the special ones. */

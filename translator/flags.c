@@ -107,10 +107,38 @@ static uint8_t condition_of(const struct insn *in)
 	return in->opc & 0xf;
 }
 
+static bool in_fpu_group(const cs_insn *ci)
+{
+	for (int i = 0; i < ci->detail->groups_count; i++)
+		if (ci->detail->groups[i] == X86_GRP_FPU)
+			return true;
+	return false;
+}
+
+/*
+ * For x87 instructions Capstone's eflags field holds FPU flags (a union),
+ * so it says nothing about EFLAGS: only FCOMI/FUCOMI and their popping
+ * forms write EFLAGS (ZF PF CF, and clear OF SF AF), FCMOVcc read them.
+ */
+static uint8_t fpu_written(unsigned id)
+{
+	switch (id) {
+	case X86_INS_FCOMI: case X86_INS_FCOMIP: case X86_INS_FUCOMI: case X86_INS_FUCOMIP:
+		return FL_ALL;
+	default:
+		return 0;
+	}
+}
+
 void insn_flags(struct insn *in)
 {
 	uint64_t ef = in->cs->detail->x86.eflags;
 
+	if (in_fpu_group(in->cs)) {
+		in->flags_written = fpu_written(in->id);
+		in->flags_read = special_reads(in->id);
+		return;
+	}
 	in->flags_written = capstone_written(ef);
 	in->flags_read = special_reads(in->id);
 	in->reads_df = (ef & X86_EFLAGS_TEST_DF) != 0;

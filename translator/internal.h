@@ -104,6 +104,7 @@ struct insn {
 	int8_t seg_override; /* S_* or -1 */
 	bool lock, rep, repne, opsize_prefix, addrsize_prefix;
 	bool drop_rep;	     /* F3 is meaningless here and must not reach the host */
+	bool too_long;	     /* undecodable because longer than 15 bytes: #GP(0) */
 	uint8_t opsize;	     /* 2 or 4: effective operand size */
 	bool code16;	     /* in a 16-bit code segment: IP wraps at 64 KB */
 	uint8_t addrsize;    /* 2 or 4: effective address size */
@@ -232,7 +233,8 @@ static inline uint8_t live_in(const struct block *b, unsigned i)
 }
 /* classify.c */
 const struct insn_class *classify(const struct insn *in, uint32_t mode);
-const struct insn_class *classify_invalid(void); /* for bytes that decode to nothing */
+/* For bytes that decode to nothing: #UD, or #GP(0) if @too_long. */
+const struct insn_class *classify_invalid(bool too_long);
 unsigned classify_row_index(const struct insn_class *cls);
 const struct insn_class *classify_row(unsigned index);
 unsigned classify_row_count(void);

@@ -82,7 +82,21 @@ static const char *why_not(const struct insn *in)
 	return NULL;
 }
 
-/* Bytes that are no instruction: the block will raise #UD there. */
+/* Legacy prefixes at the start of @bytes. */
+static unsigned count_prefixes(const uint8_t *bytes, uint32_t avail)
+{
+	static const uint8_t prefixes[] = { 0xf0, 0xf2, 0xf3, 0x26, 0x2e, 0x36, 0x3e, 0x64,
+					    0x65, 0x66, 0x67 };
+	unsigned n = 0;
+
+	while (n < avail && memchr(prefixes, bytes[n], sizeof(prefixes)))
+		n++;
+	return n;
+}
+
+/* Bytes that are no instruction: the block raises #UD there - or #GP(0)
+ * when prefixes alone leave no room within the 15-byte limit (SDM Vol. 2
+ * 2.3.11: an instruction longer than 15 bytes raises #GP). */
 static void mark_invalid(struct insn *in, const uint8_t *bytes, uint32_t avail, uint32_t eip)
 {
 	memset(in, 0, sizeof(*in));
@@ -90,6 +104,7 @@ static void mark_invalid(struct insn *in, const uint8_t *bytes, uint32_t avail, 
 	in->len = 1;
 	memcpy(in->bytes, bytes, avail < 15 ? avail : 15);
 	in->flags_read = FL_ALL;
+	in->too_long = count_prefixes(bytes, avail) >= 14;
 }
 
 /* Decode the block's instructions into b->insns. Returns XLAT_OK or why not. */
@@ -115,7 +130,7 @@ static enum xlat_status decode_block(struct xlat *x, struct block *b, struct cod
 		}
 		if (!ok)
 			mark_invalid(in, w->bytes + pos, avail - pos, eip + pos);
-		in->cls = ok ? classify(in, b->mode) : classify_invalid();
+		in->cls = ok ? classify(in, b->mode) : classify_invalid(in->too_long);
 		if (ok && why_not(in)) {
 			if (b->n_insns > 0)
 				break;

@@ -451,8 +451,8 @@ static void test_classify_lock_on_register_destination_is_ud(void **state)
 	/* Capstone itself refuses F0 01 C0: the translator then uses the
 	 * "no instruction" row, which is #UD as well. */
 	assert_false(decode_insn(x, ci, (const uint8_t[]){0xf0, 0x01, 0xc0}, 3, 0x1000, 0, &in));
-	assert_int_equal(classify_invalid()->action, ACT_UD);
-	assert_non_null(classify_invalid()->callout);
+	assert_int_equal(classify_invalid(false)->action, ACT_UD);
+	assert_non_null(classify_invalid(false)->callout);
 	/* Lockable instructions with a memory destination keep their LOCK. */
 	static const struct icase lockable[] = {
 	    I("lock add [ebx], eax", 0xf0, 0x01, 0x03),
@@ -593,7 +593,7 @@ static void test_class_row_index_round_trips(void **state)
 		assert_true(idx < classify_row_count());
 		assert_ptr_equal(classify_row(idx), cls);
 	}
-	assert_ptr_equal(classify_row(classify_row_index(classify_invalid())), classify_invalid());
+	assert_ptr_equal(classify_row(classify_row_index(classify_invalid(false))), classify_invalid(false));
 	assert_null(classify_row(classify_row_count()));
 }
 
