@@ -280,4 +280,24 @@ struct port92 *port92_create(struct io_bus *bus, reset_request_fn reset, void *o
 void port92_destroy(struct port92 *dev);
 bool port92_a20_enabled(struct port92 *dev);
 
+/* ---- MMIO test device (mmio_testdev.c) ---- */
+/*
+ * Not PC hardware: one page of guest-physical address space that test
+ * guests (tests/guests/mmio.c) use to check that MMIO reaches the device on
+ * every access, at every width. Offsets 0-0xfff are byte-addressable
+ * scratch registers (0 at creation; reads return what was written), except
+ * the dword at MMIO_TESTDEV_COUNTER, which counts handler calls, the read
+ * that returns it included, and ignores writes.
+ */
+#define MMIO_TESTDEV_BASE    0xfeb00000u /* guest-physical, in the PCI hole below 4 GiB */
+#define MMIO_TESTDEV_SIZE    0x1000u
+#define MMIO_TESTDEV_COUNTER 0xff0u
+
+struct mmio_testdev;
+
+/* Create the device at guest-physical @base. Returns NULL on failure (errno set). */
+struct mmio_testdev *mmio_testdev_create(struct io_bus *bus, uint64_t base);
+/* The bus still points at @dev: call this only once the bus is no longer used. */
+void mmio_testdev_destroy(struct mmio_testdev *dev);
+
 #endif /* BTVMM_DEVICES_H */

@@ -5,6 +5,7 @@
 #ifndef BTVMM_MONITOR_BOOT_H
 #define BTVMM_MONITOR_BOOT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -68,5 +69,54 @@ struct multiboot_info_request {
  */
 int multiboot_write_info(struct guest_phys *phys, const struct multiboot_info_request *req,
 			 uint32_t *info_addr, char *err, size_t errlen);
+
+/* ---- Linux/x86 32-bit boot protocol (boot_linux.c) ---- */
+
+/*
+ * Where linux_load() and linux_setup_gdt() put things in conventional memory:
+ * QEMU's -kernel addresses for boot_params and the command line, and the GDT
+ * below them, all clear of the IVT and BIOS data area (0-0x4ff, which Linux
+ * reads) and of the EBDA.
+ */
+#define LINUX_GDT_ADDR	       0x00001000u /* the boot GDT, 4 descriptors */
+#define LINUX_BOOT_PARAMS_ADDR 0x00010000u /* struct boot_params, the "zero page" (4 KiB) */
+#define LINUX_CMDLINE_ADDR     0x00020000u /* the command line, NUL-terminated */
+#define LINUX_KERNEL_ADDR      BOOT_HIGH_MEMORY_START /* the protected-mode kernel */
+
+/* The selectors the 32-bit boot protocol requires in the GDT. */
+#define LINUX_BOOT_CS 0x10 /* __BOOT_CS: flat 4 GiB code, execute/read */
+#define LINUX_BOOT_DS 0x18 /* __BOOT_DS: flat 4 GiB data, read/write */
+
+/* Does @image look like a Linux bzImage (setup header "HdrS", boot protocol >= 2.02)? */
+bool linux_probe(const uint8_t *image, size_t size);
+
+/*
+ * Load bzImage @path into @phys with command line @cmdline (may be NULL) and
+ * initrd @initrd_path (may be NULL), build boot_params ("zero page") with an
+ * e820 map, and fill *entry for the 32-bit protected-mode entry
+ * (entry->protocol = BOOT_LINUX, eip = code32_start, esi = boot_params).
+ * Returns 0, or -1 with a one-line reason in @err, naming the file at fault.
+ *
+ * The machine state the protocol requires at entry (Documentation/x86/
+ * boot.rst, "32-bit boot protocol"), which the vCPU reset must set up:
+ *  - protected mode (CR0.PE), paging off;
+ *  - GDTR holding a GDT with flat 4 GiB descriptors for LINUX_BOOT_CS
+ *    (execute/read) and LINUX_BOOT_DS (read/write): see linux_setup_gdt();
+ *  - CS = LINUX_BOOT_CS; DS = ES = SS = LINUX_BOOT_DS (FS and GS unused:
+ *    LINUX_BOOT_DS serves);
+ *  - EFLAGS.IF = 0 (no IDT is needed: the kernel loads its own);
+ *  - EIP = entry->eip, ESI = entry->esi, EBP = EDI = EBX = 0. ESP is free:
+ *    the kernel's first instructions point it into boot_params.
+ */
+int linux_load(struct guest_phys *phys, const char *path, const char *cmdline,
+	       const char *initrd_path, struct boot_entry *entry, char *err, size_t errlen);
+
+/*
+ * Write the GDT the 32-bit boot protocol requires at LINUX_GDT_ADDR: null,
+ * unused, then flat LINUX_BOOT_CS and LINUX_BOOT_DS (accessed bits set, so
+ * loading them writes nothing). Sets the GDTR's base and limit. Returns 0, or
+ * -EFAULT if guest RAM does not cover the table (it always does).
+ */
+int linux_setup_gdt(struct guest_phys *phys, uint32_t *gdt_base, uint16_t *gdt_limit);
 
 #endif /* BTVMM_MONITOR_BOOT_H */

@@ -55,11 +55,10 @@ static uint64_t use_bounce(struct vcpu *v, const struct access *a, uint32_t gpa0
 	/* Reads and read-modify-writes need the old contents; so does a write
 	 * to RAM that may not cover every byte (FXSAVE skips its last 48).
 	 * Device registers are read only when the instruction reads them. */
-	if (a->read || phys_is_ram(v->mmu.phys, gpa0)) {
+	if (a->read || phys_is_ram(v->mmu.phys, gpa0))
 		smmu_phys_read(&v->mmu, gpa0, buf, split);
-		if (split < a->size)
-			smmu_phys_read(&v->mmu, gpa1, buf + split, a->size - split);
-	}
+	if (split < a->size && (a->read || phys_is_ram(v->mmu.phys, gpa1)))
+		smmu_phys_read(&v->mmu, gpa1, buf + split, a->size - split);
 	if (a->write) {
 		v->mem_pending = (struct mem_pending){ .active = true, .write = true,
 						       .linear = a->linear, .len = a->size,

@@ -29,6 +29,7 @@ struct vm {
 	struct console *console;
 	struct uart16550 *com1;
 	struct debug_exit *debug_exit;
+	struct mmio_testdev *testdev;
 	struct pic8259 *pic;
 	struct pit8254 *pit;
 	struct port61 *port61;
@@ -56,6 +57,8 @@ struct vcpu *vcpu_create(struct vm *vm);
 void vcpu_destroy(struct vcpu *v);
 /* Put the vCPU in the state a Multiboot kernel expects at @entry. */
 void vcpu_reset_multiboot(struct vcpu *v, const struct boot_entry *entry);
+void vcpu_reset_linux(struct vcpu *v, const struct boot_entry *entry, uint32_t gdt_base,
+		      uint16_t gdt_limit);
 /* Recompute the translation mode and the segments' fast-path bounds after
  * any change to CPL, segment registers, CR0 or EFLAGS.TF. */
 void vcpu_update_mode(struct vcpu *v);

@@ -180,5 +180,22 @@ void vcpu_reset_multiboot(struct vcpu *v, const struct boot_entry *entry)
 	v->intr_shadow = false;
 	v->exception.valid = false;
 	v->msr_pat = 0x0007040600070406ull; /* the PAT's power-on value */
+	memset(v->dr, 0, sizeof(v->dr));
+	v->dr[6] = 0xffff0ff0u; /* reserved bits read as 1 (SDM Vol. 3A table 9-1) */
+	v->dr[7] = 0x00000400u;
 	fpu_reset(v);
+}
+
+/* Linux's 32-bit boot protocol (Documentation/arch/x86/boot.rst): as for
+ * Multiboot, but on the loader's GDT with __BOOT_CS/__BOOT_DS selectors and
+ * ESI pointing at boot_params. */
+void vcpu_reset_linux(struct vcpu *v, const struct boot_entry *entry, uint32_t gdt_base,
+		      uint16_t gdt_limit)
+{
+	vcpu_reset_multiboot(v, entry);
+	v->regs[R_EAX] = v->regs[R_EBX] = 0;
+	v->gdtr = (struct dtable){ gdt_base, gdt_limit };
+	for (int s = 0; s < X86_NR_SREGS; s++)
+		vcpu_set_segment(v, s, s == S_CS ? LINUX_BOOT_CS : LINUX_BOOT_DS, 0, 0xffffffffu,
+				 s == S_CS ? ATTR_FLAT_CODE : ATTR_FLAT_DATA);
 }

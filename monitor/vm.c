@@ -3,6 +3,8 @@
  * devices, the vCPU with its shadow MMU, the translation cache and the
  * translator, then the kernel, in the order listed in vm_create().
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +103,9 @@ static int create_devices(struct vm *vm)
 	if (!vm->pit || !vm->port61 || !vm->console || !vm->com1 || !vm->rtc || !vm->kbc ||
 	    !vm->port92 || !vm->debug_exit)
 		return -1;
+	vm->testdev = mmio_testdev_create(vm->bus, MMIO_TESTDEV_BASE);	  /* test MMIO, 0xfeb00000 */
+	if (!vm->testdev)
+		return -1;
 	i8042_set_aux_irq(vm->kbc, isa_irq(vm, 12));			  /* PS/2 aux, IRQ 12 */
 	return legacy_ports_register(vm->bus);				  /* POST port, DMA */
 }
@@ -120,22 +125,68 @@ static int create_cpu(struct vm *vm)
 	return vm->xlat ? 0 : -1;
 }
 
+/* The kernel file's first bytes, where both loaders' headers lie. Returns
+ * the number read, or -1 with the reason in @err. */
+static ssize_t read_kernel_head(const char *path, uint8_t *head, size_t size, char *err,
+				size_t errlen)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	n = read(fd, head, size);
+	if (n < 0)
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	close(fd);
+	return n;
+}
+
+/* Linux's boot protocol: the loader places the kernel and boot_params; the
+ * CPU starts flat, in protected mode, on the loader's own GDT. */
+static int load_linux(struct vm *vm, char *err, size_t errlen)
+{
+	uint32_t gdt_base;
+	uint16_t gdt_limit;
+
+	if (linux_load(&vm->phys, vm->cfg.kernel, vm->cfg.append, vm->cfg.initrd, &vm->entry,
+		       err, errlen) < 0)
+		return -1;
+	if (linux_setup_gdt(&vm->phys, &gdt_base, &gdt_limit) < 0) {
+		snprintf(err, errlen, "no room in guest RAM for the boot GDT");
+		return -1;
+	}
+	vcpu_reset_linux(vm->vcpu, &vm->entry, gdt_base, gdt_limit);
+	return 0;
+}
+
+/* A checksummed Multiboot header wins; a file with Linux's setup header
+ * ("HdrS") goes to the Linux loader; anything else gets the Multiboot
+ * loader's explanation of what it lacks. */
 static int load_kernel(struct vm *vm)
 {
+	uint8_t head[MULTIBOOT_SEARCH_BYTES];
 	char err[512];
+	ssize_t n;
 
 	if (!vm->cfg.kernel) {
 		/* A bare machine (the differential test): flat protected mode at 0. */
 		vcpu_reset_multiboot(vm->vcpu, &(struct boot_entry){ .protocol = BOOT_MULTIBOOT });
 		return 0;
 	}
-	if (multiboot_load(&vm->phys, vm->cfg.kernel, vm->cfg.append, vm->cfg.initrd, &vm->entry,
-			   err, sizeof(err)) < 0) {
-		pr_err("%s", err);
-		return -1;
+	n = read_kernel_head(vm->cfg.kernel, head, sizeof(head), err, sizeof(err));
+	if (n >= 0 && multiboot_probe(head, (size_t)n) < 0 && linux_probe(head, (size_t)n)) {
+		if (load_linux(vm, err, sizeof(err)) == 0)
+			return 0;
+	} else if (n >= 0 && multiboot_load(&vm->phys, vm->cfg.kernel, vm->cfg.append,
+					    vm->cfg.initrd, &vm->entry, err, sizeof(err)) == 0) {
+		vcpu_reset_multiboot(vm->vcpu, &vm->entry);
+		return 0;
 	}
-	vcpu_reset_multiboot(vm->vcpu, &vm->entry);
-	return 0;
+	pr_err("%s", err);
+	return -1;
 }
 
 struct vm *vm_create(const struct vm_config *cfg)
@@ -221,6 +272,7 @@ void vm_destroy(struct vm *vm)
 	xlat_destroy(vm->xlat);
 	cache_destroy(vm->cache);
 	vcpu_destroy(vm->vcpu);
+	mmio_testdev_destroy(vm->testdev);
 	debug_exit_destroy(vm->debug_exit);
 	port92_destroy(vm->port92);
 	i8042_destroy(vm->kbc);
