@@ -87,10 +87,11 @@ static void report_engine(struct vm *vm)
 		   s->exits[TB_EXIT_EXCEPTION], s->callouts, s->exceptions, s->smc_exits);
 	log_printf("shadow mmu: %" PRIu64 " TLB fills, %" PRIu64 " TLB flushes, %" PRIu64
 		   " shadow hits, %" PRIu64 " hidden faults, %" PRIu64 " true faults, %" PRIu64
-		   " trace hits, %" PRIu64 " shadow flushes, %" PRIu64 " code-page writes, %" PRIu64
-		   " MMIO accesses\n",
+		   " trace hits, %" PRIu64 " shadow flushes, %" PRIu64 " page tables unshadowed, %" PRIu64
+		   " code-page writes, %" PRIu64 " MMIO accesses\n",
 		   m->tlb_fills, m->tlb_flushes, m->shadow_hits, m->hidden_faults, m->page_faults,
-		   m->trace_hits, m->shadow_flushes, m->code_writes, m->mmio_accesses);
+		   m->trace_hits, m->shadow_flushes, m->pt_unshadows, m->code_writes,
+		   m->mmio_accesses);
 }
 
 void stats_report(struct vm *vm)

@@ -15,6 +15,11 @@
 #include "shadow_mmu/internal.h"
 
 #define SHADOW_SPACES 8
+/* Traced writes without a use in between after which a page-table page is
+ * unshadowed (KVM's shadow MMU calls this write flooding). A live page
+ * table is used between writes: the guest writes a PTE, then touches the
+ * page it maps, which misses in the TLB and reaches the shadow. */
+#define FLOOD_WRITES 8
 #define SRC_LARGE 1u /* a shadow table built from a 4 MB PDE, not a page table */
 
 /* Shadow entry: frame in bits 31-12, and: */
@@ -119,6 +124,15 @@ found:
 	set->current = s;
 }
 
+/* The shadow relied on page table @src: it is still in use. */
+static void note_pt_used(struct smmu *m, uint32_t src)
+{
+	uint64_t pfn = src >> PAGE_SHIFT;
+
+	if (src != SRC_LARGE && pfn < m->pages)
+		m->pt_unused_writes[pfn] = 0;
+}
+
 static bool permits(uint32_t spte, enum mmu_access acc, bool user)
 {
 	if (!(spte & SPTE_VALID) || (user && !(spte & SPTE_USER)))
@@ -137,6 +151,7 @@ bool shadow_lookup(struct smmu *m, uint32_t linear, enum mmu_access acc, bool us
 	spte = pt[(linear >> 12) & 1023];
 	if (!permits(spte, acc, user))
 		return false;
+	note_pt_used(m, s->src[linear >> 22]);
 	memset(w, 0, sizeof(*w));
 	w->gpa_page = spte & PAGE_MASK;
 	w->writable_now = spte & (user ? SPTE_W_USER : SPTE_W_SUP);
@@ -174,6 +189,7 @@ void shadow_record(struct smmu *m, uint32_t linear, const struct walk_result *w)
 	if (!s || !phys_is_ram(m->phys, s->cr3_page) ||
 	    (!w->large && !phys_is_ram(m->phys, w->pt_page)))
 		return;
+	note_pt_used(m, src);
 	if (s->pt[i] && s->src[i] != src)
 		drop_table(m, s, i);
 	if (!s->pt[i]) {
@@ -187,27 +203,65 @@ void shadow_record(struct smmu *m, uint32_t linear, const struct walk_result *w)
 	s->pt[i][(linear >> 12) & 1023] = make_spte(m, w);
 }
 
-/* Forget entries [first, last] of every shadow table built from @page. */
-static void clear_from_page_table(struct shadow_space *s, uint32_t page, unsigned first,
-				  unsigned last)
+/* Forget entries [first, last] of every shadow table built from @page.
+ * Returns how many such tables there are. */
+static unsigned clear_from_page_table(struct shadow_space *s, uint32_t page, unsigned first,
+				      unsigned last)
 {
+	unsigned found = 0;
+
 	for (unsigned i = 0; i < 1024; i++)
-		if (s->pt[i] && s->src[i] == page)
+		if (s->src[i] == page && s->pt[i]) {
 			memset(&s->pt[i][first], 0, (last - first + 1) * sizeof(uint32_t));
+			found++;
+		}
+	return found;
 }
 
-void shadow_note_pt_write(struct smmu *m, uint32_t page, uint32_t offset, uint32_t len)
+/* @page is written but no longer used as a page table: drop every shadow
+ * structure built from it, so that its writes stop being traced. The
+ * current space's own directory stays (the next walk would need it). */
+static void unshadow_page(struct smmu *m, uint32_t page)
 {
-	unsigned first = offset / 4, last = (offset + len - 1) / 4;
-
 	for (unsigned k = 0; k < SHADOW_SPACES; k++) {
 		struct shadow_space *s = &m->shadows->space[k];
 
 		if (!s->used)
 			continue;
-		if (s->cr3_page == page) /* PDEs changed: their tables go */
+		if (s->cr3_page == page && s != m->shadows->current) {
+			drop_space(m, s);
+			continue;
+		}
+		for (unsigned i = 0; i < 1024; i++)
+			if (s->src[i] == page && s->pt[i])
+				drop_table(m, s, i);
+	}
+	m->stats.pt_unshadows++;
+}
+
+void shadow_note_pt_write(struct smmu *m, uint32_t page, uint32_t offset, uint32_t len)
+{
+	unsigned first = offset / 4, last = (offset + len - 1) / 4;
+	uint64_t pfn = page >> PAGE_SHIFT;
+	/* References still to find: the scan stops once all are seen. Drops of
+	 * a recursive PDE along the way only leave this too high. */
+	unsigned remaining = m->pt_refs[pfn], found;
+
+	for (unsigned k = 0; k < SHADOW_SPACES && remaining; k++) {
+		struct shadow_space *s = &m->shadows->space[k];
+
+		if (!s->used)
+			continue;
+		if (s->cr3_page == page) { /* PDEs changed: their tables go */
+			remaining--;
 			for (unsigned i = first; i <= last; i++)
 				drop_table(m, s, i);
-		clear_from_page_table(s, page, first, last);
+		}
+		found = clear_from_page_table(s, page, first, last);
+		remaining -= found < remaining ? found : remaining;
+	}
+	if (m->pt_refs[pfn] && ++m->pt_unused_writes[pfn] >= FLOOD_WRITES) {
+		m->pt_unused_writes[pfn] = 0;
+		unshadow_page(m, page);
 	}
 }

@@ -130,6 +130,10 @@ struct smmu {
 	 * pages, how many shadow structures were built from the page. */
 	uint8_t *watch;
 	uint16_t *pt_refs;
+	/* Traced writes to each page-table page since the shadow last used it:
+	 * a page written often but not used has most likely stopped being a
+	 * page table (freed and reused as data), and is unshadowed. */
+	uint8_t *pt_unused_writes;
 	uint64_t pages;
 	struct shadow_set *shadows; /* shadow page tables per address space */
 	struct smmu_stats {
@@ -140,6 +144,7 @@ struct smmu {
 		uint64_t page_faults;	/* true faults: the guest sees #PF */
 		uint64_t trace_hits;	/* guest writes to traced page-table pages */
 		uint64_t shadow_flushes; /* shadow address spaces dropped */
+		uint64_t pt_unshadows;	/* page tables unshadowed after a write flood */
 		uint64_t code_writes;	/* guest writes to pages holding translated code */
 		uint64_t mmio_accesses;
 	} stats;

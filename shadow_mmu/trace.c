@@ -16,15 +16,18 @@ int trace_init(struct smmu *m)
 	m->pages = m->phys->ram_size >> PAGE_SHIFT;
 	m->watch = calloc(m->pages, 1);
 	m->pt_refs = calloc(m->pages, sizeof(*m->pt_refs));
-	return m->watch && m->pt_refs ? 0 : -1;
+	m->pt_unused_writes = calloc(m->pages, 1);
+	return m->watch && m->pt_refs && m->pt_unused_writes ? 0 : -1;
 }
 
 void trace_destroy(struct smmu *m)
 {
 	free(m->watch);
 	free(m->pt_refs);
+	free(m->pt_unused_writes);
 	m->watch = NULL;
 	m->pt_refs = NULL;
+	m->pt_unused_writes = NULL;
 }
 
 static uint8_t *watch_byte(const struct smmu *m, uint32_t gpa)

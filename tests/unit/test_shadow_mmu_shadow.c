@@ -201,6 +201,60 @@ static void test_evicted_spaces_stop_tracing_their_tables(void **state)
 	assert_int_equal(m->tlb.entry[TLB_SUPERVISOR][tlb_index(PT_A)].tag_write, PT_A);
 }
 
+/* A PTE slot of PT_A that maps nothing the tests use. */
+static uint32_t spare_pte(unsigned k)
+{
+	return PT_A + (512 + k) * 4;
+}
+
+static void test_flooded_page_table_is_unshadowed(void **state)
+{
+	fill(LIN, MMU_READ); /* PT_A becomes traced */
+	/* The page is written over and over, never used for a walk: it is
+	 * data now (a freed page table reused), and stops being traced. */
+	for (unsigned k = 0; k < 8; k++)
+		write_guest(spare_pte(k), 0x12345678);
+	assert_int_equal(m->stats.pt_unshadows, 1);
+	tlb_flush_all(m);
+	fill(PT_A, MMU_WRITE);
+	assert_int_equal(m->tlb.entry[TLB_SUPERVISOR][tlb_index(PT_A)].tag_write, PT_A);
+	/* Still correct: the next miss walks the guest's tables again. */
+	write_guest(PT_A + ((LIN >> 12) & 0x3ff) * 4, FRAME_C | PTE_P | PTE_W | PTE_U);
+	tlb_flush_all(m);
+	assert_int_equal(fill(LIN, MMU_READ) & PAGE_MASK, FRAME_C);
+}
+
+static void test_page_table_in_use_stays_traced(void **state)
+{
+	/* A live page table: each write is followed by a use of the table. */
+	for (unsigned k = 0; k < 32; k++) {
+		fill(LIN, MMU_READ);
+		write_guest(spare_pte(k % 8), 0x12345678);
+		tlb_flush_all(m);
+	}
+	assert_int_equal(m->stats.pt_unshadows, 0);
+	fill(PT_A, MMU_WRITE);
+	assert_int_equal(m->tlb.entry[TLB_SUPERVISOR][tlb_index(PT_A)].tag_write, TLB_INVALID);
+}
+
+static void test_flooded_directory_of_another_space_drops_the_space(void **state)
+{
+	uint64_t flushes;
+
+	fill(LIN, MMU_READ); /* space A's shadow, built from PD_A */
+	smmu_write_cr3(m, PD_B);
+	flushes = m->stats.shadow_flushes;
+	for (unsigned k = 0; k < 8; k++)
+		write_guest(PD_A + (512 + k) * 4, 0); /* PD_A reused as data */
+	assert_int_equal(m->stats.shadow_flushes, flushes + 1);
+	tlb_flush_all(m);
+	fill(PD_A, MMU_WRITE);
+	assert_int_equal(m->tlb.entry[TLB_SUPERVISOR][tlb_index(PD_A)].tag_write, PD_A);
+	/* Returning to A builds its space again, correctly. */
+	smmu_write_cr3(m, PD_A);
+	assert_int_equal(fill(LIN, MMU_READ) & PAGE_MASK, FRAME_A);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -215,6 +269,9 @@ int main(void)
 		T(test_page_tables_are_never_writable_in_the_tlb),
 		T(test_write_after_read_sets_dirty_through_a_walk),
 		T(test_evicted_spaces_stop_tracing_their_tables),
+		T(test_flooded_page_table_is_unshadowed),
+		T(test_page_table_in_use_stays_traced),
+		T(test_flooded_directory_of_another_space_drops_the_space),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
