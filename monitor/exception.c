@@ -78,7 +78,7 @@ static void snapshot_restore(struct vcpu *v, const struct vcpu_snapshot *s)
 		v->cr3 = s->cr3;
 		smmu_write_cr3(&v->mmu, v->cr3);
 	}
-	vcpu_update_mode(v);
+	vcpu_reload_segments(v);
 }
 
 void vcpu_attempt(struct vcpu *v, attempt_fn fn, void *ctx)

@@ -4,6 +4,8 @@
  * through the shadow MMU, with every failure raised as the guest exception
  * hardware would raise.
  */
+#include <string.h>
+
 #include "monitor/internal.h"
 
 uint32_t seg_linear(struct vcpu *v, int sreg, uint32_t offset, uint32_t len, bool write)
@@ -22,8 +24,13 @@ uint32_t seg_linear(struct vcpu *v, int sreg, uint32_t offset, uint32_t len, boo
 
 void guest_read_linear(struct vcpu *v, uint32_t linear, void *buf, uint32_t len, bool user)
 {
+	void *host = smmu_tlb_ptr(&v->mmu, linear, len, false, user);
 	struct mmu_fault f;
 
+	if (host) {
+		memcpy(buf, host, len);
+		return;
+	}
 	if (smmu_read(&v->mmu, linear, buf, len, user, &f) < 0)
 		vcpu_raise_fault(v, &f);
 }
@@ -31,8 +38,13 @@ void guest_read_linear(struct vcpu *v, uint32_t linear, void *buf, uint32_t len,
 void guest_write_linear(struct vcpu *v, uint32_t linear, const void *buf, uint32_t len,
 			bool user)
 {
+	void *host = smmu_tlb_ptr(&v->mmu, linear, len, true, user);
 	struct mmu_fault f;
 
+	if (host) {
+		memcpy(host, buf, len);
+		return;
+	}
 	if (smmu_write(&v->mmu, linear, buf, len, user, &f) < 0)
 		vcpu_raise_fault(v, &f);
 }

@@ -120,11 +120,14 @@ int helper_mem_commit(struct vcpu *v, uint32_t next_eip)
 
 /* A limit or type violation: #SS(0) for any access through SS (implicit
  * stack accesses and SS-relative operands alike), else #GP(0); or a
- * misaligned access with alignment checking on: #AC(0). */
-void helper_seg_fault(struct vcpu *v, uint32_t info)
+ * misaligned access with alignment checking on: #AC(0); or DIV/IDIV by
+ * zero: #DE (a fault: EIP is the division's). */
+void helper_raise_fault(struct vcpu *v, uint32_t info)
 {
 	int seg = (info >> MEMINFO_SEG_SHIFT) & 7;
 
+	if (info & MEMINFO_DIVIDE)
+		vcpu_raise_noerr(v, EXC_DE);
 	if (info & MEMINFO_ALIGN)
 		vcpu_raise(v, EXC_AC, 0);
 	vcpu_raise(v, seg == S_SS ? EXC_SS : EXC_GP, 0);

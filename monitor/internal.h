@@ -59,9 +59,11 @@ void vcpu_destroy(struct vcpu *v);
 void vcpu_reset_multiboot(struct vcpu *v, const struct boot_entry *entry);
 void vcpu_reset_linux(struct vcpu *v, const struct boot_entry *entry, uint32_t gdt_base,
 		      uint16_t gdt_limit);
-/* Recompute the translation mode and the segments' fast-path bounds after
- * any change to CPL, segment registers, CR0 or EFLAGS.TF. */
+/* CPL, EFLAGS or control registers changed: recompute the translation mode. */
 void vcpu_update_mode(struct vcpu *v);
+/* v->seg[] was written directly (a task switch, a rollback): recompute the
+ * segments' fast-path bounds as well. vcpu_set_segment() does this itself. */
+void vcpu_reload_segments(struct vcpu *v);
 /* Linear-to-physical mappings or CS changed: cached indirect-branch targets
  * (the jump cache, per-branch caches) no longer hold. */
 void vcpu_code_mappings_changed(struct vcpu *v);

@@ -291,7 +291,8 @@ int callout_dispatch(struct vcpu *v, const struct callout_insn *ci);
 #define MEMINFO_USER (1u << 14) /* the access is made at CPL 3 */
 #define MEMINFO_SEG_SHIFT 16	/* segment register, for limit faults */
 #define MEMINFO_STACK (1u << 20) /* a stack access: limit faults are #SS */
-#define MEMINFO_ALIGN (1u << 21) /* helper_seg_fault: it was an alignment check */
+#define MEMINFO_ALIGN (1u << 21)  /* helper_raise_fault: an alignment check failed */
+#define MEMINFO_DIVIDE (1u << 22) /* helper_raise_fault: a divisor was zero */
 
 /* Translate @linear for the access @info describes after a TLB miss; return
  * a host pointer the instruction can use directly (guest RAM or a bounce
@@ -301,8 +302,8 @@ uint64_t helper_mem_prepare(struct vcpu *v, uint32_t linear, uint32_t info);
  * if translated code must be left (it overwrote translated code); vcpu->eip
  * is then @next_eip. */
 int helper_mem_commit(struct vcpu *v, uint32_t next_eip);
-/* A segment limit or type check failed: raise #GP(0) or #SS(0). */
-void helper_seg_fault(struct vcpu *v, uint32_t info) __attribute__((noreturn));
+/* An inline check failed: raise #GP(0), #SS(0), #AC(0) or #DE. */
+void helper_raise_fault(struct vcpu *v, uint32_t info) __attribute__((noreturn));
 
 /* ---- The VM ---- */
 struct vm_config;

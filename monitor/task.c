@@ -195,7 +195,7 @@ void task_switch(struct vcpu *v, uint16_t selector, enum task_switch_reason why,
 	v->attempt_committed = true; /* faults from here on are the new task's */
 	switch_cr3(v, t.cr3);
 	load_new_task(v, &t);
-	vcpu_update_mode(v);
+	vcpu_reload_segments(v);
 	if (has_error_code)
 		stack_push(v, error_code, 4);
 }

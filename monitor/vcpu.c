@@ -103,14 +103,13 @@ bool vcpu_exec_breakpoints(const struct vcpu *v)
 	return false;
 }
 
-void vcpu_update_mode(struct vcpu *v)
+/* The translation mode from the segment summaries and the control state. */
+static uint32_t current_mode(const struct vcpu *v)
 {
 	uint32_t mode = v->cpl & MODE_CPL_MASK;
 
-	for (int s = 0; s < X86_NR_SREGS; s++) {
-		seg_fast_update(v, s);
+	for (int s = 0; s < X86_NR_SREGS; s++)
 		mode |= (uint32_t)seg_kind_of(&v->seg_fast[s]) << (MODE_SEG_SHIFT + 2 * s);
-	}
 	if (!(v->seg[S_CS].attr & SEG_ATTR_DB))
 		mode |= MODE_CODE16;
 	if (!(v->seg[S_SS].attr & SEG_ATTR_DB))
@@ -126,7 +125,19 @@ void vcpu_update_mode(struct vcpu *v)
 		mode |= MODE_NO_SSE;
 	if ((v->cr0 & CR0_AM) && (v->eflags & EFLAGS_AC) && v->cpl == 3)
 		mode |= MODE_ALIGN_CHECK;
-	v->mode = mode;
+	return mode;
+}
+
+void vcpu_update_mode(struct vcpu *v)
+{
+	v->mode = current_mode(v);
+}
+
+void vcpu_reload_segments(struct vcpu *v)
+{
+	for (int s = 0; s < X86_NR_SREGS; s++)
+		seg_fast_update(v, s);
+	v->mode = current_mode(v);
 }
 
 void vcpu_set_segment(struct vcpu *v, int sreg, uint16_t selector, uint32_t base,
@@ -140,6 +151,7 @@ void vcpu_set_segment(struct vcpu *v, int sreg, uint16_t selector, uint32_t base
 	 * entries mean other code, a new limit other branch checks. */
 	if (sreg == S_CS && (base != old_cs.base || limit != old_cs.limit))
 		vcpu_code_mappings_changed(v);
+	seg_fast_update(v, sreg);
 	vcpu_update_mode(v);
 }
 

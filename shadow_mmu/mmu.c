@@ -72,17 +72,25 @@ void smmu_write_cr4(struct smmu *m, uint32_t cr4)
 
 /* ---- Translation ---- */
 
+/*
+ * The monitor's own accesses (descriptor tables, exception frames, string
+ * instructions) go through the software TLB as the CPU's would: a hit
+ * already has its accessed (and, for writes, dirty) bits set in the guest's
+ * tables; a miss is filled like one from translated code.
+ */
 int smmu_translate(struct smmu *m, uint32_t linear, enum mmu_access acc, bool user,
 		   uint32_t *gpa, struct mmu_fault *fault)
 {
-	struct walk_result w;
+	const struct tlb_entry *e = &m->tlb.entry[user][tlb_index(linear)];
+	uint32_t page = linear & PAGE_MASK;
 
-	if (walk_guest(m, linear, acc, user, &w, fault) < 0) {
-		m->stats.page_faults++;
-		return -1;
+	if ((acc == MMU_WRITE ? e->tag_write : e->tag_read) == page) {
+		uint8_t *host = (uint8_t *)(uintptr_t)(linear + e->addend);
+
+		*gpa = (uint32_t)(host - m->phys->ram);
+		return 0;
 	}
-	*gpa = w.gpa_page | (linear & ~PAGE_MASK);
-	return 0;
+	return tlb_fill(m, linear, acc, user, gpa, fault);
 }
 
 /*

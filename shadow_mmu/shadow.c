@@ -120,6 +120,8 @@ void shadow_switch(struct smmu *m, uint32_t cr3)
 	s->cr3_page = page;
 	trace_pt_ref(m, page); /* its PDEs are what the space is built from */
 found:
+	if ((page >> PAGE_SHIFT) < m->pages)
+		m->pt_unused_writes[page >> PAGE_SHIFT] = 0; /* the directory is in use */
 	s->last_used = ++set->clock;
 	set->current = s;
 }
@@ -197,25 +199,21 @@ void shadow_record(struct smmu *m, uint32_t linear, const struct walk_result *w)
 		if (!s->pt[i])
 			return;
 		s->src[i] = src;
-		if (src != SRC_LARGE)
+		if (src != SRC_LARGE) {
 			trace_pt_ref(m, src);
+			m->pt_pde_hint[src >> PAGE_SHIFT] = (uint16_t)i;
+		}
 	}
 	s->pt[i][(linear >> 12) & 1023] = make_spte(m, w);
 }
 
-/* Forget entries [first, last] of every shadow table built from @page.
- * Returns how many such tables there are. */
-static unsigned clear_from_page_table(struct shadow_space *s, uint32_t page, unsigned first,
-				      unsigned last)
+/* Forget entries [first, last] of every shadow table built from @page. */
+static void clear_from_page_table(struct shadow_space *s, uint32_t page, unsigned first,
+				  unsigned last)
 {
-	unsigned found = 0;
-
 	for (unsigned i = 0; i < 1024; i++)
-		if (s->src[i] == page && s->pt[i]) {
+		if (s->src[i] == page && s->pt[i])
 			memset(&s->pt[i][first], 0, (last - first + 1) * sizeof(uint32_t));
-			found++;
-		}
-	return found;
 }
 
 /* @page is written but no longer used as a page table: drop every shadow
@@ -239,13 +237,28 @@ static void unshadow_page(struct smmu *m, uint32_t page)
 	m->stats.pt_unshadows++;
 }
 
+/* Forget entries [first, last] of the shadow table at PDE index @i if it was
+ * built from @page. Returns whether it was. */
+static bool clear_at(struct shadow_space *s, unsigned i, uint32_t page, unsigned first,
+		     unsigned last)
+{
+	if (s->src[i] != page || !s->pt[i])
+		return false;
+	memset(&s->pt[i][first], 0, (last - first + 1) * sizeof(uint32_t));
+	return true;
+}
+
 void shadow_note_pt_write(struct smmu *m, uint32_t page, uint32_t offset, uint32_t len)
 {
 	unsigned first = offset / 4, last = (offset + len - 1) / 4;
 	uint64_t pfn = page >> PAGE_SHIFT;
-	/* References still to find: the scan stops once all are seen. Drops of
-	 * a recursive PDE along the way only leave this too high. */
-	unsigned remaining = m->pt_refs[pfn], found;
+	unsigned hint = m->pt_pde_hint[pfn];
+	/* References not yet found. Each space's shadow of the page is looked
+	 * for at the hinted PDE index first; only if some reference is still
+	 * unaccounted for are whole spaces scanned (clearing twice is
+	 * harmless). Drops of a recursive PDE on the way leave it too high,
+	 * which only costs the scan. */
+	unsigned remaining = m->pt_refs[pfn];
 
 	for (unsigned k = 0; k < SHADOW_SPACES && remaining; k++) {
 		struct shadow_space *s = &m->shadows->space[k];
@@ -257,9 +270,12 @@ void shadow_note_pt_write(struct smmu *m, uint32_t page, uint32_t offset, uint32
 			for (unsigned i = first; i <= last; i++)
 				drop_table(m, s, i);
 		}
-		found = clear_from_page_table(s, page, first, last);
-		remaining -= found < remaining ? found : remaining;
+		if (remaining && clear_at(s, hint, page, first, last))
+			remaining--;
 	}
+	for (unsigned k = 0; k < SHADOW_SPACES && remaining; k++)
+		if (m->shadows->space[k].used)
+			clear_from_page_table(&m->shadows->space[k], page, first, last);
 	if (m->pt_refs[pfn] && ++m->pt_unused_writes[pfn] >= FLOOD_WRITES) {
 		m->pt_unused_writes[pfn] = 0;
 		unshadow_page(m, page);

@@ -134,6 +134,9 @@ struct smmu {
 	 * a page written often but not used has most likely stopped being a
 	 * page table (freed and reused as data), and is unshadowed. */
 	uint8_t *pt_unused_writes;
+	/* The page-directory index a page table was last shadowed at: almost
+	 * always its only one, so a traced write finds its shadows at once. */
+	uint16_t *pt_pde_hint;
 	uint64_t pages;
 	struct shadow_set *shadows; /* shadow page tables per address space */
 	struct smmu_stats {
@@ -186,6 +189,23 @@ int smmu_translate(struct smmu *m, uint32_t linear, enum mmu_access acc, bool us
  */
 int tlb_fill(struct smmu *m, uint32_t linear, enum mmu_access acc, bool user, uint32_t *gpa,
 	     struct mmu_fault *fault);
+
+/*
+ * The host address of [linear, linear + len) if the software TLB already
+ * allows the access there (one page, the privilege's table, write
+ * permission for writes), else NULL. A hit needs no side effects: the A/D
+ * bits are set, the page is RAM and, for writes, not watched.
+ */
+static inline void *smmu_tlb_ptr(struct smmu *m, uint32_t linear, uint32_t len, bool write,
+				 bool user)
+{
+	const struct tlb_entry *e = &m->tlb.entry[user][tlb_index(linear)];
+	uint32_t page = linear & ~0xfffu;
+
+	if (((linear + len - 1) & ~0xfffu) != page || (write ? e->tag_write : e->tag_read) != page)
+		return NULL;
+	return (void *)(uintptr_t)(linear + e->addend);
+}
 
 /*
  * Copy guest linear memory to or from a host buffer, page by page, with the

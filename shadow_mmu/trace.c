@@ -17,7 +17,8 @@ int trace_init(struct smmu *m)
 	m->watch = calloc(m->pages, 1);
 	m->pt_refs = calloc(m->pages, sizeof(*m->pt_refs));
 	m->pt_unused_writes = calloc(m->pages, 1);
-	return m->watch && m->pt_refs && m->pt_unused_writes ? 0 : -1;
+	m->pt_pde_hint = calloc(m->pages, sizeof(*m->pt_pde_hint));
+	return m->watch && m->pt_refs && m->pt_unused_writes && m->pt_pde_hint ? 0 : -1;
 }
 
 void trace_destroy(struct smmu *m)
@@ -25,9 +26,11 @@ void trace_destroy(struct smmu *m)
 	free(m->watch);
 	free(m->pt_refs);
 	free(m->pt_unused_writes);
+	free(m->pt_pde_hint);
 	m->watch = NULL;
 	m->pt_refs = NULL;
 	m->pt_unused_writes = NULL;
+	m->pt_pde_hint = NULL;
 }
 
 static uint8_t *watch_byte(const struct smmu *m, uint32_t gpa)

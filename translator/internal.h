@@ -170,7 +170,7 @@ struct thunks {
 	uint8_t *callout;     /* R9 = struct callout_insn * */
 	uint8_t *mem_slow;    /* R8D = linear, R9D = info, R10D = EIP; returns R8 */
 	uint8_t *mem_commit;  /* R10D = next EIP */
-	uint8_t *seg_fault;   /* R9D = info, R10D = EIP */
+	uint8_t *raise_fault; /* R9D = info, R10D = EIP */
 	uint8_t *fpu_load;    /* load the guest FPU state into the host's */
 	uint8_t *fpu_ret;     /* a bare RET: the guest FPU state is already live */
 };

@@ -172,7 +172,7 @@ static uint32_t emit_gp_stub(struct block *b)
 
 	emit_mov_r32_imm32(&b->cold, T_IDX, (uint32_t)S_CS << MEMINFO_SEG_SHIFT);
 	emit_mov_r32_imm32(&b->cold, T_TMP, b->insns[b->cur].eip);
-	block_call_abs(b, &b->cold, b->x->thunks.seg_fault);
+	block_call_abs(b, &b->cold, b->x->thunks.raise_fault);
 	return off;
 }
 

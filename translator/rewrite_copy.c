@@ -175,14 +175,93 @@ static void emit_register_form(struct block *b, const struct insn *in, enum esp_
 		emit_xchg_r64_r64(&b->hot, HOST_ESP, RSP);
 }
 
+/*
+ * DIV and IDIV by zero raise #DE. The host would raise it too, but as a
+ * SIGFPE, a signal round trip of thousands of cycles; a zero divisor is
+ * instead caught inline, without touching the guest's flags (the fault must
+ * leave them as they were): the divisor goes into ECX, the guest's ECX
+ * waits in R9, and JRCXZ tests it. (Quotient overflow still arrives as a
+ * SIGFPE; that is rarer still.)
+ */
+static bool is_divide(const struct insn *in)
+{
+	return !in->opc_0f && in->opc_len == 1 && (in->opc == 0xf6 || in->opc == 0xf7) &&
+	       ((in->modrm >> 3) & 7) >= 6;
+}
+
+/* movzx ecx, divisor (or mov ecx, divisor): from [mem_base], or from the
+ * guest register ModRM.rm names (ESP is R12; r/m8 4-7 are AH..BH). */
+static void emit_load_divisor(struct code_buf *cb, const struct insn *in, int mem_base)
+{
+	int size = in->opc == 0xf6 ? 1 : in->opsize;
+	int rm = in->modrm & 7;
+	bool rex_b = mem_base != NO_REG ? mem_base >= 8 : (size > 1 && rm == 4);
+	uint8_t modrm = mem_base != NO_REG ? (uint8_t)(1 << 3 | (mem_base & 7))
+					   : (uint8_t)(0xc0 | 1 << 3 | rm);
+
+	if (rex_b)
+		emit_byte(cb, 0x41);
+	if (size == 4) {
+		emit_byte(cb, 0x8b); /* mov ecx, r/m32 */
+	} else {
+		emit_byte(cb, 0x0f);
+		emit_byte(cb, size == 1 ? 0xb6 : 0xb7); /* movzx ecx, r/m8 or r/m16 */
+	}
+	emit_byte(cb, modrm);
+}
+
+/*	mov r9, rcx ; mov ecx, divisor ; jrcxz zero ; mov rcx, r9 ; jmp div
+ * zero:	jmp <cold: mov rcx, r9 ; raise #DE>
+ * div:	(the division itself follows) */
+static void emit_zero_divisor_check(struct block *b, struct code_buf *cb, const struct insn *in,
+				    int mem_base, uint32_t stub)
+{
+	uint8_t *to_zero, *to_div;
+
+	emit_mov_r64_r64(cb, T_IDX, RCX);
+	emit_load_divisor(cb, in, mem_base);
+	emit_byte(cb, 0xe3); /* jrcxz rel8 */
+	to_zero = cb->ptr;
+	emit_byte(cb, 0);
+	emit_mov_r64_r64(cb, RCX, T_IDX);
+	to_div = emit_jmp_rel8(cb);
+	patch_rel8(to_zero, cb->ptr);
+	block_jmp_to_cold(b, cb, CC_E, false, stub);
+	patch_rel8(to_div, cb->ptr);
+}
+
+static uint32_t emit_divide_error_stub(struct block *b)
+{
+	uint32_t off = cb_offset(&b->cold);
+
+	emit_mov_r64_r64(&b->cold, RCX, T_IDX); /* the guest's ECX */
+	emit_mov_r32_imm32(&b->cold, T_IDX, MEMINFO_DIVIDE);
+	emit_mov_r32_imm32(&b->cold, T_TMP, b->insns[b->cur].eip);
+	block_call_abs(b, &b->cold, b->x->thunks.raise_fault);
+	return off;
+}
+
+/* The memory form's body: the check on the loaded divisor, then the copy. */
+static void divide_body(struct block *b, struct code_buf *cb, const struct insn *in,
+			const void *arg)
+{
+	emit_zero_divisor_check(b, cb, in, T_ADDR, *(const uint32_t *)arg);
+	copy_body(b, cb, in, NULL);
+}
+
 bool rewrite_copy(struct block *b, const struct insn *in)
 {
 	enum esp_fix fix = esp_fix_for(in);
+	uint32_t de_stub = 0;
 	struct mem_op op;
 
 	if (fix == ESP_FAIL)
 		return false;
+	if (is_divide(in))
+		de_stub = emit_divide_error_stub(b);
 	if (!in->has_mem) {
+		if (is_divide(in))
+			emit_zero_divisor_check(b, &b->hot, in, NO_REG, de_stub);
 		emit_register_form(b, in, fix);
 		return true;
 	}
@@ -191,6 +270,8 @@ bool rewrite_copy(struct block *b, const struct insn *in)
 	op = (struct mem_op){ .seg = in->mem_seg, .size = in->mem_size,
 			      .access = (uint8_t)in->mem_access };
 	emit_effective_address(&b->hot, in, T_ADDR);
+	if (is_divide(in))
+		return emit_guarded_access(b, in, &op, divide_body, &de_stub);
 	return emit_guarded_access(b, in, &op, copy_body, NULL);
 }
 

@@ -95,7 +95,7 @@ static uint32_t mem_info(const struct block *b, const struct mem_op *op)
 }
 
 /* Cold stub raising #GP(0)/#SS(0) for an access outside the segment. */
-static uint32_t emit_seg_fault_stub(struct block *b, const struct mem_op *op, bool flags_saved)
+static uint32_t emit_limit_fault_stub(struct block *b, const struct mem_op *op, bool flags_saved)
 {
 	uint32_t off = cb_offset(&b->cold);
 
@@ -103,7 +103,7 @@ static uint32_t emit_seg_fault_stub(struct block *b, const struct mem_op *op, bo
 		emit_flags_restore(&b->cold);
 	emit_mov_r32_imm32(&b->cold, T_IDX, mem_info(b, op));
 	emit_mov_r32_imm32(&b->cold, T_TMP, b->insns[b->cur].eip);
-	block_call_abs(b, &b->cold, b->x->thunks.seg_fault);
+	block_call_abs(b, &b->cold, b->x->thunks.raise_fault);
 	return off;
 }
 
@@ -119,7 +119,7 @@ static void emit_bounds_check(struct block *b, const struct mem_op *op, bool fla
 	bool write = op->access & MA_W;
 	int32_t lo = VCPU_OFF(seg_fast[op->seg]) +
 		     (int32_t)(write ? offsetof(struct seg_fast, write_lo) : offsetof(struct seg_fast, read_lo));
-	uint32_t fault = emit_seg_fault_stub(b, op, flags_saved);
+	uint32_t fault = emit_limit_fault_stub(b, op, flags_saved);
 
 	emit_cmp_r32_m32(cb, T_ADDR, hmem_bd(HOST_VCPU, lo));
 	block_jmp_to_cold(b, cb, CC_B, true, fault);
@@ -169,7 +169,7 @@ static void emit_alignment_check(struct block *b, const struct mem_op *op, bool 
 		emit_flags_restore(&b->cold);
 	emit_mov_r32_imm32(&b->cold, T_IDX, mem_info(b, op) | MEMINFO_ALIGN);
 	emit_mov_r32_imm32(&b->cold, T_TMP, b->insns[b->cur].eip);
-	block_call_abs(b, &b->cold, b->x->thunks.seg_fault);
+	block_call_abs(b, &b->cold, b->x->thunks.raise_fault);
 	emit_modrm_reg(&b->hot, OPC_GRP3_Ev, 0, T_ADDR); /* test r8d, imm32 */
 	emit_u32(&b->hot, align - 1);
 	block_jmp_to_cold(b, &b->hot, CC_NE, true, stub);

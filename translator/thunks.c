@@ -4,7 +4,7 @@
  *  - enter: save the host's callee-saved registers, load the guest state
  *    into its host registers, jump to a block;
  *  - exit and epilogue: store the guest state back, return to the run loop;
- *  - callout, mem_slow, mem_commit, seg_fault: save the guest state, call a
+ *  - callout, mem_slow, mem_commit, raise_fault: save the guest state, call a
  *    monitor function with the System V ABI, restore, resume.
  * While translated code runs: guest EAX..EDI in RAX..RDI (ESP in R12), the
  * vCPU in R15, guest status flags and DF in the host RFLAGS, RSP 16-byte
@@ -247,16 +247,17 @@ static void emit_mem_commit_thunk(struct xlat *x, struct code_buf *cb)
 	emit_resume_or_leave(x, cb);
 }
 
-/* seg_fault: R9D = info, R10D = EIP. Does not return. */
-static void emit_seg_fault_thunk(struct xlat *x, struct code_buf *cb)
+/* raise_fault: a fault an inline check found (segment limit, alignment,
+ * zero divisor). R9D = info, R10D = EIP. Does not return. */
+static void emit_raise_fault_thunk(struct xlat *x, struct code_buf *cb)
 {
 	emit_save_guest(cb);
 	emit_fpu_save(x, cb, RAX);
 	emit_mov_m32_r32(cb, hmem_bd(HOST_VCPU, VCPU_OFF(eip)), T_TMP);
 	emit_mov_r64_r64(cb, RDI, HOST_VCPU);
 	emit_mov_r32_r32(cb, RSI, T_IDX);
-	emit_call_c(cb, (const void *)helper_seg_fault);
-	emit_ud2(cb); /* helper_seg_fault never returns */
+	emit_call_c(cb, (const void *)helper_raise_fault);
+	emit_ud2(cb); /* helper_raise_fault never returns */
 }
 
 static uint8_t *align16(struct code_buf *cb)
@@ -290,7 +291,7 @@ int thunks_generate(struct xlat *x, uint8_t *region, size_t size)
 	emit_mem_slow_thunk(x, &cb);
 	x->thunks.mem_commit = align16(&cb);
 	emit_mem_commit_thunk(x, &cb);
-	x->thunks.seg_fault = align16(&cb);
-	emit_seg_fault_thunk(x, &cb);
+	x->thunks.raise_fault = align16(&cb);
+	emit_raise_fault_thunk(x, &cb);
 	return cb.overflow ? -1 : 0;
 }
