@@ -57,7 +57,7 @@ struct seg_fast {
 	uint32_t base;
 	uint32_t read_lo, read_hi;
 	uint32_t write_lo, write_hi;
-	uint32_t pad;
+	uint32_t kind; /* enum seg_kind: what translated code does for it */
 };
 
 /* The guest's view of a segment register (the hidden descriptor cache). */

@@ -62,6 +62,16 @@ static void seg_bounds(const struct segment *s, bool allowed, uint32_t *lo, uint
 	}
 }
 
+static enum seg_kind seg_kind_of(const struct seg_fast *f)
+{
+	bool plain = f->read_lo == 0 && f->read_hi == 0xffffffffu && f->write_lo == 0 &&
+		     f->write_hi == 0xffffffffu;
+
+	if (!plain)
+		return SEG_CHECKED;
+	return f->base == 0 ? SEG_FLAT : SEG_BASED;
+}
+
 static void seg_fast_update(struct vcpu *v, int sreg)
 {
 	const struct segment *s = &v->seg[sreg];
@@ -72,16 +82,7 @@ static void seg_fast_update(struct vcpu *v, int sreg)
 	f->base = s->base;
 	seg_bounds(s, readable, &f->read_lo, &f->read_hi);
 	seg_bounds(s, writable, &f->write_lo, &f->write_hi);
-}
-
-static enum seg_kind seg_kind_of(const struct seg_fast *f)
-{
-	bool plain = f->read_lo == 0 && f->read_hi == 0xffffffffu && f->write_lo == 0 &&
-		     f->write_hi == 0xffffffffu;
-
-	if (!plain)
-		return SEG_CHECKED;
-	return f->base == 0 ? SEG_FLAT : SEG_BASED;
+	f->kind = seg_kind_of(f);
 }
 
 void vcpu_code_mappings_changed(struct vcpu *v)
@@ -93,6 +94,8 @@ void vcpu_code_mappings_changed(struct vcpu *v)
 /* DR7 enables an instruction breakpoint: L/G bit set, R/W 00 (execute). */
 bool vcpu_exec_breakpoints(const struct vcpu *v)
 {
+	if (!(v->dr[7] & 0xff))
+		return false; /* no breakpoint enabled at all: the common case */
 	for (int i = 0; i < 4; i++) {
 		bool enabled = (v->dr[7] >> (2 * i)) & 3;
 		bool exec = ((v->dr[7] >> (16 + 4 * i)) & 3) == 0;
@@ -109,7 +112,7 @@ static uint32_t current_mode(const struct vcpu *v)
 	uint32_t mode = v->cpl & MODE_CPL_MASK;
 
 	for (int s = 0; s < X86_NR_SREGS; s++)
-		mode |= (uint32_t)seg_kind_of(&v->seg_fast[s]) << (MODE_SEG_SHIFT + 2 * s);
+		mode |= v->seg_fast[s].kind << (MODE_SEG_SHIFT + 2 * s);
 	if (!(v->seg[S_CS].attr & SEG_ATTR_DB))
 		mode |= MODE_CODE16;
 	if (!(v->seg[S_SS].attr & SEG_ATTR_DB))
