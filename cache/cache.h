@@ -100,8 +100,13 @@ struct jc_entry {
 _Static_assert(sizeof(struct jc_entry) == 16, "jc_entry layout is baked into code");
 #define JC_ENTRY_SHIFT 4
 
+#define JC_USED_MAX 512
 struct jmp_cache {
 	struct jc_entry entry[JC_SIZE];
+	/* Entries filled since the last clear, so that clearing (every CR3
+	 * load) visits only those; above JC_USED_MAX: clear everything. */
+	uint16_t used[JC_USED_MAX];
+	uint32_t used_count;
 };
 
 /* The index keeps the page bits apart from the offset bits (QEMU's
@@ -121,6 +126,9 @@ static inline uint64_t jc_key(uint32_t mode, uint32_t eip)
 	return (uint64_t)mode << 32 | eip;
 }
 
+/* Empty every entry of a jump cache whose memory holds anything. */
+void jc_init(struct jmp_cache *jc);
+/* Empty the entries filled since the last clear (all, if too many). */
 void jc_clear(struct jmp_cache *jc);
 /* Drop the entries of every EIP in the page of @eip. */
 void jc_clear_page(struct jmp_cache *jc, uint32_t eip);

@@ -51,7 +51,7 @@ struct tb_cache *cache_create(size_t arena_bytes, size_t fixed_bytes, struct jmp
 	c->fixed = fixed_bytes;
 	c->code_ptr = c->arena + fixed_bytes;
 	c->jc = jc;
-	jc_clear(jc);
+	jc_init(jc);
 	return c;
 fail:
 	cache_destroy(c);

@@ -9,6 +9,7 @@
 
 #define TLBF_GLOBAL 0x1 /* maps a global page: survives CR3 loads */
 #define TLBF_LARGE 0x2	/* a 4 KB piece of a 4 MB page */
+#define TLBF_LISTED 0x4 /* the slot is in tlb_used (kept when the slot empties) */
 
 /* What a successful guest page walk found. */
 struct walk_result {

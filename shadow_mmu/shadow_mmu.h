@@ -49,6 +49,7 @@ void *phys_ram_ptr(const struct guest_phys *phys, uint64_t gpa, uint64_t len);
 
 #define TLB_BITS 10
 #define TLB_SIZE (1u << TLB_BITS)
+#define TLB_USED_MAX 256 /* slots tracked for cheap flushes (soft_tlb.c) */
 /* A tag no probe can match: probes compare page-aligned values. */
 #define TLB_INVALID 0xffffffffu
 
@@ -126,6 +127,11 @@ struct smmu {
 	struct smmu_hooks hooks;
 	uint8_t tlb_flags[2][TLB_SIZE]; /* TLBF_* of each entry */
 	uint32_t tlb_large_count;	 /* entries with TLBF_LARGE */
+	/* The slots (priv << TLB_BITS | index) filled since the last full
+	 * flush, so that flushes and scans visit only those; a count above
+	 * TLB_USED_MAX means the list overflowed and everything is visited. */
+	uint16_t tlb_used[TLB_USED_MAX];
+	uint32_t tlb_used_count;
 	/* Write watching, per RAM page: WATCH_* bits and, for guest page-table
 	 * pages, how many shadow structures were built from the page. */
 	uint8_t *watch;

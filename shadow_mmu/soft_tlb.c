@@ -24,7 +24,7 @@ static void slot_clear_flags(struct smmu *m, int p, uint32_t i)
 {
 	if (m->tlb_flags[p][i] & TLBF_LARGE)
 		m->tlb_large_count--;
-	m->tlb_flags[p][i] = 0;
+	m->tlb_flags[p][i] &= TLBF_LISTED;
 }
 
 static void slot_clear(struct smmu *m, int p, uint32_t i)
@@ -33,25 +33,98 @@ static void slot_clear(struct smmu *m, int p, uint32_t i)
 	slot_clear_flags(m, p, i);
 }
 
+/*
+ * Most flushes find few slots filled: a process that just ran touched tens
+ * of pages, not 2048. The slots filled since the last full flush are listed
+ * (each once, TLBF_LISTED), and flushes and scans visit only them, unless
+ * the list overflowed, when they visit every slot.
+ */
+static bool used_overflowed(const struct smmu *m)
+{
+	return m->tlb_used_count > TLB_USED_MAX;
+}
+
+static void note_used(struct smmu *m, int p, uint32_t i)
+{
+	if (m->tlb_flags[p][i] & TLBF_LISTED)
+		return;
+	m->tlb_flags[p][i] |= TLBF_LISTED;
+	if (m->tlb_used_count < TLB_USED_MAX)
+		m->tlb_used[m->tlb_used_count] = (uint16_t)((uint32_t)p << TLB_BITS | i);
+	if (m->tlb_used_count <= TLB_USED_MAX)
+		m->tlb_used_count++;
+}
+
+/* Call @fn on every slot that may be filled: the listed ones, or all. */
+static void for_each_used(struct smmu *m, void (*fn)(struct smmu *, int, uint32_t, void *),
+			  void *arg)
+{
+	if (used_overflowed(m)) {
+		for (int p = 0; p < 2; p++)
+			for (uint32_t i = 0; i < TLB_SIZE; i++)
+				fn(m, p, i, arg);
+		return;
+	}
+	for (uint32_t k = 0; k < m->tlb_used_count; k++)
+		fn(m, m->tlb_used[k] >> TLB_BITS, m->tlb_used[k] & (TLB_SIZE - 1), arg);
+}
+
+static void clear_slot_fn(struct smmu *m, int p, uint32_t i, void *arg)
+{
+	slot_clear(m, p, i);
+	m->tlb_flags[p][i] = 0; /* and no longer listed */
+}
+
 void tlb_flush_all(struct smmu *m)
 {
-	for (int p = 0; p < 2; p++)
-		for (uint32_t i = 0; i < TLB_SIZE; i++)
-			entry_clear(&m->tlb.entry[p][i]);
-	memset(m->tlb_flags, 0, sizeof(m->tlb_flags));
+	for_each_used(m, clear_slot_fn, NULL);
+	m->tlb_used_count = 0;
 	m->tlb_large_count = 0;
 	new_epoch(m);
 	m->stats.tlb_flushes++;
 }
 
+static void clear_nonglobal_fn(struct smmu *m, int p, uint32_t i, void *arg)
+{
+	if (!(m->tlb_flags[p][i] & TLBF_GLOBAL))
+		clear_slot_fn(m, p, i, arg);
+}
+
+/* Relist the slots still filled after a partial flush (the global ones). */
+static void relist(struct smmu *m)
+{
+	bool scan_all = used_overflowed(m);
+	uint32_t n = scan_all ? 2 * TLB_SIZE : m->tlb_used_count;
+	uint16_t slots[2 * TLB_SIZE];
+
+	for (uint32_t k = 0; k < n; k++)
+		slots[k] = scan_all ? (uint16_t)k : m->tlb_used[k];
+	m->tlb_used_count = 0;
+	for (uint32_t k = 0; k < n; k++) {
+		int p = slots[k] >> TLB_BITS;
+		uint32_t i = slots[k] & (TLB_SIZE - 1);
+
+		m->tlb_flags[p][i] &= (uint8_t)~TLBF_LISTED;
+		if (m->tlb.entry[p][i].tag_read != TLB_INVALID)
+			note_used(m, p, i);
+	}
+}
+
 void tlb_flush_nonglobal(struct smmu *m)
 {
-	for (int p = 0; p < 2; p++)
-		for (uint32_t i = 0; i < TLB_SIZE; i++)
-			if (!(m->tlb_flags[p][i] & TLBF_GLOBAL))
-				slot_clear(m, p, i);
+	for_each_used(m, clear_nonglobal_fn, NULL);
+	relist(m);
 	new_epoch(m);
 	m->stats.tlb_flushes++;
+}
+
+static void clear_large_in_region_fn(struct smmu *m, int p, uint32_t i, void *arg)
+{
+	uint32_t region = *(const uint32_t *)arg;
+
+	if ((m->tlb_flags[p][i] & TLBF_LARGE) &&
+	    (m->tlb.entry[p][i].tag_read & PDE_FRAME_4M) == region)
+		slot_clear(m, p, i);
 }
 
 /*
@@ -59,42 +132,30 @@ void tlb_flush_nonglobal(struct smmu *m)
  * must drop every piece, as hardware drops the one large entry: scan for
  * pieces of the same 4 MB region when any large entries are cached.
  */
-static void flush_large_region(struct smmu *m, uint32_t linear)
-{
-	uint32_t region = linear & PDE_FRAME_4M;
-
-	for (int p = 0; p < 2 && m->tlb_large_count; p++)
-		for (uint32_t i = 0; i < TLB_SIZE; i++)
-			if ((m->tlb_flags[p][i] & TLBF_LARGE) &&
-			    (m->tlb.entry[p][i].tag_read & PDE_FRAME_4M) == region)
-				slot_clear(m, p, i);
-}
-
 void tlb_flush_page(struct smmu *m, uint32_t linear)
 {
-	uint32_t i = tlb_index(linear);
+	uint32_t i = tlb_index(linear), region = linear & PDE_FRAME_4M;
 
 	for (int p = 0; p < 2; p++)
 		slot_clear(m, p, i);
 	if (m->tlb_large_count)
-		flush_large_region(m, linear);
+		for_each_used(m, clear_large_in_region_fn, &region);
 	new_epoch(m);
+}
+
+static void protect_fn(struct smmu *m, int p, uint32_t i, void *arg)
+{
+	struct tlb_entry *e = &m->tlb.entry[p][i];
+
+	if (e->tag_write != TLB_INVALID &&
+	    (uint8_t *)(uintptr_t)(e->tag_write + e->addend) == (uint8_t *)arg)
+		e->tag_write = TLB_INVALID;
 }
 
 void tlb_protect_phys_page(struct smmu *m, uint32_t gpa_page)
 {
-	uint8_t *host_page = m->phys->ram + gpa_page;
-
 	new_epoch(m); /* per-instruction caches may hold the page writable */
-	for (int p = 0; p < 2; p++) {
-		for (uint32_t i = 0; i < TLB_SIZE; i++) {
-			struct tlb_entry *e = &m->tlb.entry[p][i];
-
-			if (e->tag_write != TLB_INVALID &&
-			    (uint8_t *)(uintptr_t)(e->tag_write + e->addend) == host_page)
-				e->tag_write = TLB_INVALID;
-		}
-	}
+	for_each_used(m, protect_fn, m->phys->ram + gpa_page);
 }
 
 void tlb_install(struct smmu *m, uint32_t linear, const struct walk_result *w, bool user)
@@ -108,8 +169,9 @@ void tlb_install(struct smmu *m, uint32_t linear, const struct walk_result *w, b
 	 * writable through the TLB: their writes must reach the slow path. */
 	e->tag_write = w->writable_now && !watch_get(m, w->gpa_page) ? page : TLB_INVALID;
 	slot_clear_flags(m, user, tlb_index(linear));
-	m->tlb_flags[user][tlb_index(linear)] =
+	m->tlb_flags[user][tlb_index(linear)] |=
 		(uint8_t)((w->global ? TLBF_GLOBAL : 0) | (w->large ? TLBF_LARGE : 0));
+	note_used(m, user, tlb_index(linear));
 	if (w->large)
 		m->tlb_large_count++;
 	m->stats.tlb_fills++;

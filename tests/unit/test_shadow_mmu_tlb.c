@@ -352,6 +352,65 @@ static void test_flush_nonglobal_keeps_global_pages(void **state)
 	assert_int_equal(m->tlb_large_count, 0);
 }
 
+/* Flushes visit only the slots filled since the last full flush while
+ * there are few (soft_tlb.c's list), and every slot past that: both ways,
+ * nothing may survive that should not. */
+static void fill_pages(uint32_t base, unsigned n, unsigned stride)
+{
+	for (unsigned k = 0; k < n; k++) {
+		uint32_t lin = base + k * stride * PAGE_SIZE;
+		struct mmu_fault f;
+		uint32_t gpa;
+
+		assert_int_equal(tlb_fill(m, lin, MMU_READ, false, &gpa, &f), 0);
+	}
+}
+
+static unsigned count_readable(uint32_t base, unsigned n, unsigned stride)
+{
+	unsigned readable = 0;
+
+	for (unsigned k = 0; k < n; k++)
+		readable += tlb_reads(false, base + k * stride * PAGE_SIZE);
+	return readable;
+}
+
+static void test_flushes_with_few_and_many_slots_filled(void **state)
+{
+	const uint32_t global = BIG_LIN, local = BIG_LIN + 0x400000u; /* two 4 MB pages */
+
+	map_4m(global, BIG_FRAME, ALL | PTE_G);
+	map_4m(local, BIG_FRAME + 0x400000u, ALL);
+	paging_on(0, CR4_PSE | CR4_PGE);
+	/* Few: 3 global and 3 local pieces. */
+	fill_pages(global, 3, 1);
+	fill_pages(local + 0x100000u, 3, 1);
+	tlb_flush_nonglobal(m);
+	assert_int_equal(count_readable(global, 3, 1), 3);
+	assert_int_equal(count_readable(local + 0x100000u, 3, 1), 0);
+	tlb_flush_all(m);
+	assert_int_equal(count_readable(global, 3, 1), 0);
+	/* Many: 400 of each, more than the list holds (distinct slots: the
+	 * local pieces use the odd indexes, the global ones the even). */
+	fill_pages(global, 400, 2);
+	fill_pages(local + PAGE_SIZE, 400, 2);
+	assert_int_equal(count_readable(global, 400, 2), 400);
+	tlb_flush_nonglobal(m);
+	assert_int_equal(count_readable(global, 400, 2), 400);
+	assert_int_equal(count_readable(local + PAGE_SIZE, 400, 2), 0);
+	/* INVLPG anywhere in the global 4 MB page drops all its pieces. */
+	tlb_flush_page(m, global + 0x123000u);
+	assert_int_equal(count_readable(global, 400, 2), 0);
+	assert_int_equal(m->tlb_large_count, 0);
+	fill_pages(global, 400, 2);
+	tlb_flush_all(m);
+	assert_int_equal(count_readable(global, 400, 2), 0);
+	/* And after the overflow, the list works again for a few. */
+	fill_pages(local, 5, 1);
+	tlb_flush_all(m);
+	assert_int_equal(count_readable(local, 5, 1), 0);
+}
+
 static void test_global_bit_needs_pge(void **state)
 {
 	map_4k(LIN, FRAME, ALL | PTE_G);
@@ -600,6 +659,7 @@ int main(void)
 	    T(test_monitor_hole_large_page_never_enters_tlb),
 	    T(test_flush_page_drops_both_privileges_of_that_page),
 	    T(test_flush_nonglobal_keeps_global_pages),
+	    T(test_flushes_with_few_and_many_slots_filled),
 	    T(test_global_bit_needs_pge),
 	    T(test_pge_change_flushes_globals),
 	    T(test_flush_page_drops_every_piece_of_a_large_page),
