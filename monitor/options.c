@@ -168,6 +168,13 @@ static enum options_result opt_no_reboot(struct parser *p, const char *arg)
 	return OPTIONS_RUN;
 }
 
+/* btvmm's own (QEMU has no equivalent): see "Flags" in docs/design.md. */
+static enum options_result opt_precise_flags(struct parser *p, const char *arg)
+{
+	p->cfg->precise_flags = true;
+	return OPTIONS_RUN;
+}
+
 static void print_log_categories(FILE *out)
 {
 	const struct log_category_name *cat;
@@ -237,6 +244,8 @@ static const struct option_spec option_table[] = {
     {"nographic", NULL, opt_nographic, "no display; the serial port is the console"},
     {"serial", "BACKEND", opt_serial, "COM1 back end: stdio (default) or none"},
     {"no-reboot", NULL, opt_no_reboot, "exit instead of resetting on a guest reboot"},
+    {"precise-flags", NULL, opt_precise_flags,
+     "exact arithmetic flags in fault frames even where dead (slower)"},
     {"d", "CAT[,CAT...]", opt_log_categories, "enable debug log categories (-d help lists them)"},
     {"D", "LOGFILE", opt_log_file, "write the debug log to LOGFILE (default stderr)"},
     {"help", NULL, opt_help, "print this help and exit (also -h)"},

@@ -28,6 +28,7 @@ struct vm_config {
 	bool nographic;		    /* -nographic */
 	enum serial_backend serial; /* -serial */
 	bool no_reboot;		    /* -no-reboot: a reset (triple fault) exits instead */
+	bool precise_flags;	    /* -precise-flags: exact arithmetic flags in every fault frame */
 	uint32_t log_mask;	    /* -d CATEGORIES (LOG_* bits from log.h) */
 	const char *log_file;	    /* -D LOGFILE */
 };

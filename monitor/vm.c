@@ -122,7 +122,10 @@ static int create_cpu(struct vm *vm)
 	if (!vm->cache)
 		return -1;
 	vm->xlat = xlat_create(vm->cache);				  /* the translator */
-	return vm->xlat ? 0 : -1;
+	if (!vm->xlat)
+		return -1;
+	xlat_set_precise_flags(vm->xlat, vm->cfg.precise_flags);
+	return 0;
 }
 
 /* The kernel file's first bytes, where both loaders' headers lie. Returns

@@ -151,12 +151,17 @@ void insn_flags(struct insn *in)
 }
 
 /* Backward pass: the flags live after each instruction. Everything is live
- * when the block ends, since its successor is not known here. */
+ * when the block ends, since its successor is not known here. With precise
+ * flags, every instruction counts as reading them all (a fault there puts
+ * them in its frame), so they are live everywhere. */
 void flags_liveness(struct block *b)
 {
+	bool precise = b->x && b->x->precise_flags;
 	uint8_t live = FL_ALL;
 
 	for (unsigned i = b->n_insns; i-- > 0;) {
+		if (precise)
+			b->insns[i].flags_read = FL_ALL;
 		b->live_out[i] = live;
 		live = live_in(b, i);
 	}

@@ -215,6 +215,7 @@ struct xlat {
 	uint8_t hot[HOT_BUF_SIZE];
 	uint8_t cold[COLD_BUF_SIZE];
 	struct xlat_stats stats;
+	bool precise_flags; /* treat every flag as live everywhere */
 };
 
 /* decode.c */

@@ -35,6 +35,11 @@ struct xlat_stats {
  * Returns NULL on failure.
  */
 struct xlat *xlat_create(struct tb_cache *cache);
+/* Keep the guest's arithmetic flags exact at every instruction, even where
+ * no later instruction reads them, so that every fault's frame holds them
+ * (slower: inserted code saves them everywhere). Flushes nothing: call it
+ * before translating. */
+void xlat_set_precise_flags(struct xlat *x, bool on);
 void xlat_destroy(struct xlat *x);
 
 enum xlat_status {

@@ -23,6 +23,11 @@ static bool open_capstone(struct xlat *x)
 	return true;
 }
 
+void xlat_set_precise_flags(struct xlat *x, bool on)
+{
+	x->precise_flags = on;
+}
+
 struct xlat *xlat_create(struct tb_cache *cache)
 {
 	struct xlat *x = calloc(1, sizeof(*x));

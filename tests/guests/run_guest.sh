@@ -1,5 +1,5 @@
 #!/bin/sh
-# run_guest.sh <emulator> <kernel.elf> <expect-file>
+# run_guest.sh <emulator> <kernel.elf> <expect-file> [<emulator option>...]
 #
 # Boots one test guest and judges it: the guest's whole serial output (the
 # emulator's stdout) must equal <expect-file> byte for byte, and the emulator
@@ -7,19 +7,20 @@
 # of 0 ((0 << 1) | 1). Prints one verdict line; exits 0 only on a pass.
 set -u
 
-if [ $# -ne 3 ]; then
-	echo "usage: $0 <emulator> <kernel.elf> <expect-file>" >&2
+if [ $# -lt 3 ]; then
+	echo "usage: $0 <emulator> <kernel.elf> <expect-file> [<emulator option>...]" >&2
 	exit 2
 fi
 emulator=$1
 kernel=$2
 expect=$3
+shift 3
 name=$(basename "$kernel" .elf)
 
 out=$(mktemp) || exit 2
 trap 'rm -f "$out"' EXIT
 
-timeout 20s "$emulator" -kernel "$kernel" -nographic -no-reboot -m 128 \
+timeout 20s "$emulator" -kernel "$kernel" -nographic -no-reboot -m 128 "$@" \
 	</dev/null >"$out"
 status=$?
 

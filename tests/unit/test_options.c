@@ -125,6 +125,7 @@ static void test_defaults_with_only_kernel(void **state)
 	assert_false(r->cfg.nographic);
 	assert_int_equal(r->cfg.serial, SERIAL_STDIO);
 	assert_false(r->cfg.no_reboot);
+	assert_false(r->cfg.precise_flags);
 	assert_int_equal(r->cfg.log_mask, 0);
 	assert_null(r->cfg.log_file);
 	assert_int_equal(r->err_len, 0);
@@ -135,7 +136,8 @@ static void test_every_option_parsed(void **state)
 {
 	struct run *r = parse("-kernel", kernel_path, "-initrd", kernel_path, "-append",
 			      "console=ttyS0 quiet", "-m", "256", "-nographic", "-serial", "none",
-			      "-no-reboot", "-d", "in_asm,mmu", "-D", "/tmp/log", NULL);
+			      "-no-reboot", "-precise-flags", "-d", "in_asm,mmu", "-D", "/tmp/log",
+			      NULL);
 
 	assert_int_equal(r->result, OPTIONS_RUN);
 	assert_string_equal(r->cfg.initrd, kernel_path);
@@ -144,6 +146,7 @@ static void test_every_option_parsed(void **state)
 	assert_true(r->cfg.nographic);
 	assert_int_equal(r->cfg.serial, SERIAL_NONE);
 	assert_true(r->cfg.no_reboot);
+	assert_true(r->cfg.precise_flags);
 	assert_int_equal(r->cfg.log_mask, LOG_IN_ASM | LOG_MMU);
 	assert_string_equal(r->cfg.log_file, "/tmp/log");
 	run_free(r);
