@@ -11,6 +11,7 @@ packages=(
 	libcmocka-dev                     # unit tests
 	libunicorn-dev                    # differential test reference CPU
 	gcc-multilib                      # building the 32-bit test guests
+	libc6-dev-i386                    # static i386 glibc: bench/linux's guest programs (gcc -m32 -static)
 	qemu-system-x86                   # reference emulator for guests and benchmarks
 )
 
