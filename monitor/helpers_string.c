@@ -112,6 +112,9 @@ static uint32_t elements_in_page(uint32_t linear, uint32_t offset, const struct 
 		if (s->amask == 0xffff && 0x10000 - offset < bytes)
 			bytes = 0x10000 - offset;
 	} else {
+		/* Downwards: the first element must not run into the next page. */
+		if ((linear & (PAGE_SIZE - 1)) + s->size > PAGE_SIZE)
+			return 0;
 		bytes = (linear & (PAGE_SIZE - 1)) + s->size;
 		if (s->amask == 0xffff && offset + s->size < bytes)
 			bytes = offset + s->size;

@@ -66,6 +66,7 @@ static inline struct hmem hmem_bisd(int base, int index, int shift, int32_t disp
 #define OPC_ADD_GvEv 0x03
 #define OPC_ARITH_EvIz 0x81 /* group 1, /ext */
 #define OPC_ARITH_EvIb 0x83 /* group 1, /ext, sign-extended imm8 */
+#define OPC_SUB_GvEv 0x2b
 #define OPC_CMP_GvEv 0x3b
 #define OPC_CMP_EvGv 0x39
 #define OPC_MOV_EbGb 0x88

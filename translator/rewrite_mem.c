@@ -177,13 +177,18 @@ static void emit_alignment_check(struct block *b, const struct mem_op *op, bool 
 
 /*
  * The inline probe, in two levels. First the instruction's own one-entry
- * cache, whose load does not depend on the address, so a hit costs the
- * address computation one add:
+ * cache, whose loads do not depend on the address: the access hits when it
+ * lies wholly in the cached page, in the current epoch:
+ *	mov r10d, r8d ; or r10, [r15 + epoch] ; sub r10, [rip + site.tag]
+ *	cmp r10, PAGE_SIZE - size ; ja cold ; add r8, [rip + site.addend]
+ * R10 is then the first byte's offset in the cached page. Any other page,
+ * another epoch, an empty site (tag ~0; the epoch is never 0, smmu_init's
+ * flush advances it) or an access running past the end of the page gives a
+ * larger difference, or a negative one, which is larger unsigned. On a
+ * miss, the cold code probes the software TLB, indexed by the first byte
+ * and tagged with the page of the last, so that page-crossing accesses miss
+ * there too, and refills the site from it:
  *	lea r10d, [r8 + size-1] ; and r10d, PAGE_MASK ; or r10, [r15 + epoch]
- *	cmp r10, [rip + site.tag] ; jne cold ; add r8, [rip + site.addend]
- * The tag is the page of the access's last byte, so a page-crossing access
- * never hits. On a miss, the cold code probes the software TLB (the index
- * comes from the first byte) and refills the site from it:
  *	mov r9d, r8d ; shr r9d, 8 ; and r9d, (TLB_SIZE-1) << 4
  *	cmp r10d, [r15 + r9 + tlb.tag] ; jne miss ; mov r9, [r15 + r9 + tlb.addend]
  *	mov [rip + site.tag], r10 ; mov [rip + site.addend], r9 ; add r8, r9
@@ -193,6 +198,19 @@ static void emit_site_probe(struct block *b, const struct mem_op *op, uint32_t s
 {
 	struct code_buf *cb = &b->hot;
 
+	emit_mov_r32_r32(cb, T_TMP, T_ADDR);
+	emit_modrm_mem(cb, 0x0b | P_REXW, T_TMP,
+		       hmem_bd(HOST_VCPU, VCPU_OFF(mmu.epoch_tag))); /* or r10, [epoch] */
+	block_data_ref(b, cb, OPC_SUB_GvEv | P_REXW, T_TMP, site);
+	emit_arith_r64_imm(cb, ARITH_CMP, T_TMP, (int32_t)(PAGE_SIZE - op->size));
+	block_jmp_to_cold(b, cb, CC_A, true, cold_site);
+	block_data_ref(b, cb, OPC_ADD_GvEv | P_REXW, T_ADDR,
+		       site + (uint32_t)offsetof(struct site_cache, addend));
+}
+
+/* R10 = the access's TLB tag: (epoch << 32) | page of its last byte. */
+static void emit_tlb_tag(struct code_buf *cb, const struct mem_op *op)
+{
 	if (op->size == 1)
 		emit_mov_r32_r32(cb, T_TMP, T_ADDR);
 	else
@@ -200,10 +218,6 @@ static void emit_site_probe(struct block *b, const struct mem_op *op, uint32_t s
 	emit_and_r32_imm(cb, T_TMP, PAGE_MASK);
 	emit_modrm_mem(cb, 0x0b | P_REXW, T_TMP,
 		       hmem_bd(HOST_VCPU, VCPU_OFF(mmu.epoch_tag))); /* or r10, [epoch] */
-	block_data_ref(b, cb, OPC_CMP_GvEv | P_REXW, T_TMP, site);
-	block_jmp_to_cold(b, cb, CC_NE, true, cold_site);
-	block_data_ref(b, cb, OPC_ADD_GvEv | P_REXW, T_ADDR,
-		       site + (uint32_t)offsetof(struct site_cache, addend));
 }
 
 /* The cold second level: the software TLB; returns its miss label. */
@@ -216,6 +230,7 @@ static uint32_t emit_tlb_probe(struct block *b, const struct mem_op *op, uint32_
 	uint32_t miss;
 	uint8_t *to_miss;
 
+	emit_tlb_tag(cb, op);
 	emit_mov_r32_r32(cb, T_IDX, T_ADDR);
 	emit_shr_r32_imm(cb, T_IDX, PAGE_SHIFT - TLB_ENTRY_SHIFT);
 	emit_and_r32_imm(cb, T_IDX, (TLB_SIZE - 1) << TLB_ENTRY_SHIFT);
