@@ -32,6 +32,9 @@ struct tb {
 	uint32_t guest_size; /* bytes of guest code */
 	uint16_t n_insns;
 	bool invalid; /* invalidated: never entered again, code kept until flush */
+	/* Its code came from pages mapped global (PTE.G with CR4.PGE): the
+	 * mapping survives CR3 loads, and so may the jump cache's entry. */
+	bool global;
 	uint8_t *code;	   /* host code */
 	uint32_t code_size;
 	/* An exit to the run loop at this block's EIP. Invalidation points the
@@ -89,30 +92,36 @@ static inline enum tb_exit tb_exit_kind(uint64_t ret)
 /* ---- Jump cache: indirect branches find their target without leaving
  * translated code (QEMU's tb_jmp_cache). One per vCPU, inside struct vcpu,
  * so translated code reaches it at a fixed offset from the vCPU pointer. ---- */
-#define JC_BITS 12
+#define JC_BITS 14
 #define JC_SIZE (1u << JC_BITS)
 #define JC_EMPTY_KEY 0xffffffffffffffffull
 
 struct jc_entry {
 	uint64_t key; /* (uint64_t)mode << 32 | eip */
-	void *code;   /* host code of the block */
+	void *code;   /* host code of the block, | JC_GLOBAL for a global block */
 };
+/* Block code is 16-byte aligned, so bit 0 of jc_entry.code is free to mark
+ * blocks from global pages; translated code masks it off before jumping. */
+#define JC_GLOBAL 1u
 _Static_assert(sizeof(struct jc_entry) == 16, "jc_entry layout is baked into code");
 #define JC_ENTRY_SHIFT 4
 
-#define JC_USED_MAX 512
+/* Entries that may be filled, those of global blocks and the others apart,
+ * so that clearing (a CR3 load: the others) visits only those. */
+struct jc_slot_list {
+	uint16_t slot[JC_SIZE];
+	uint32_t count;
+};
 struct jmp_cache {
 	struct jc_entry entry[JC_SIZE];
-	/* Entries filled since the last clear, so that clearing (every CR3
-	 * load) visits only those; above JC_USED_MAX: clear everything. */
-	uint16_t used[JC_USED_MAX];
-	uint32_t used_count;
+	struct jc_slot_list global_slots, local_slots;
+	uint8_t listed[JC_SIZE]; /* JC_IN_*_LIST bits */
 };
 
 /* The index keeps the page bits apart from the offset bits (QEMU's
  * tb_jmp_cache_hash_func), so the entries of one guest page form one run
  * that jc_clear_page() can drop when the page's mapping changes. */
-#define JC_PAGE_BITS 6
+#define JC_PAGE_BITS 7
 #define JC_ADDR_BITS (JC_BITS - JC_PAGE_BITS)
 static inline uint32_t jc_hash(uint32_t eip)
 {
@@ -130,6 +139,9 @@ static inline uint64_t jc_key(uint32_t mode, uint32_t eip)
 void jc_init(struct jmp_cache *jc);
 /* Empty the entries filled since the last clear (all, if too many). */
 void jc_clear(struct jmp_cache *jc);
+/* Empty the entries of blocks not from global pages (a CR3 load with
+ * CR4.PGE: the kernel's blocks stay reachable). */
+void jc_clear_nonglobal(struct jmp_cache *jc);
 /* Drop the entries of every EIP in the page of @eip. */
 void jc_clear_page(struct jmp_cache *jc, uint32_t eip);
 void jc_insert(struct jmp_cache *jc, const struct tb *tb);

@@ -52,8 +52,12 @@ static void write_cr(struct vcpu *v, int cr, uint32_t value)
 	default:
 		vcpu_raise_noerr(v, EXC_UD);
 	}
-	/* Mappings changed: indirect-branch lookups must not reuse old targets. */
-	if (cr != 2)
+	/* Mappings changed: indirect-branch lookups must not reuse old targets.
+	 * A CR3 load with CR4.PGE keeps global mappings, and so the blocks
+	 * translated from them. */
+	if (cr == 3 && (v->cr4 & CR4_PGE))
+		vcpu_user_mappings_changed(v);
+	else if (cr != 2)
 		vcpu_code_mappings_changed(v);
 	vcpu_update_mode(v);
 }

@@ -59,6 +59,9 @@ void vcpu_destroy(struct vcpu *v);
 void vcpu_reset_multiboot(struct vcpu *v, const struct boot_entry *entry);
 void vcpu_reset_linux(struct vcpu *v, const struct boot_entry *entry, uint32_t gdt_base,
 		      uint16_t gdt_limit);
+/* ---- perf_map.c: -d perfmap ---- */
+void perf_map_add(const struct tb *tb);
+
 /* CPL, EFLAGS or control registers changed: recompute the translation mode. */
 void vcpu_update_mode(struct vcpu *v);
 /* v->seg[] was written directly (a task switch, a rollback): recompute the
@@ -67,6 +70,9 @@ void vcpu_reload_segments(struct vcpu *v);
 /* Linear-to-physical mappings or CS changed: cached indirect-branch targets
  * (the jump cache, per-branch caches) no longer hold. */
 void vcpu_code_mappings_changed(struct vcpu *v);
+/* Only non-global mappings changed (a CR3 load with CR4.PGE): the same,
+ * keeping the jump-cache entries of blocks from global pages. */
+void vcpu_user_mappings_changed(struct vcpu *v);
 /* Are any DR7 instruction breakpoints enabled? */
 bool vcpu_exec_breakpoints(const struct vcpu *v);
 /* Set a segment register's cache directly (no checks), then update. */

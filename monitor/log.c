@@ -23,6 +23,7 @@ const struct log_category_name log_category_names[] = {
     {"cache", LOG_CACHE, "translation cache flushes and invalidations"},
     {"stats", LOG_STATS, "statistics report at exit"},
     {"unimp", LOG_UNIMP, "guest use of unimplemented device features"},
+    {"perfmap", LOG_PERFMAP, "name each block's host code in /tmp/perf-PID.map for perf"},
     {NULL, 0, NULL},
 };
 

@@ -24,6 +24,7 @@ enum log_category {
 	LOG_CACHE = 1u << 7,   /* translation cache: flushes, invalidations */
 	LOG_STATS = 1u << 8,   /* statistics report at exit */
 	LOG_UNIMP = 1u << 9,   /* unimplemented device features */
+	LOG_PERFMAP = 1u << 10, /* /tmp/perf-PID.map: host code of each block, for perf */
 };
 
 extern uint32_t log_mask;

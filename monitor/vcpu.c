@@ -91,6 +91,12 @@ void vcpu_code_mappings_changed(struct vcpu *v)
 	v->map_epoch += 1ull << 32;
 }
 
+void vcpu_user_mappings_changed(struct vcpu *v)
+{
+	jc_clear_nonglobal(&v->jc);
+	v->map_epoch += 1ull << 32; /* per-branch caches refill from the jump cache */
+}
+
 /* DR7 enables an instruction breakpoint: L/G bit set, R/W 00 (execute). */
 bool vcpu_exec_breakpoints(const struct vcpu *v)
 {

@@ -9,7 +9,9 @@
 
 #define TLBF_GLOBAL 0x1 /* maps a global page: survives CR3 loads */
 #define TLBF_LARGE 0x2	/* a 4 KB piece of a 4 MB page */
-#define TLBF_LISTED 0x4 /* the slot is in tlb_used (kept when the slot empties) */
+#define TLBF_IN_GLOBAL_LIST 0x4 /* the slot is in tlb_global_slots */
+#define TLBF_IN_LOCAL_LIST 0x8	/* the slot is in tlb_local_slots */
+#define TLBF_LISTED (TLBF_IN_GLOBAL_LIST | TLBF_IN_LOCAL_LIST) /* kept when a slot empties */
 
 /* What a successful guest page walk found. */
 struct walk_result {
@@ -50,5 +52,6 @@ int walk_guest(struct smmu *m, uint32_t linear, enum mmu_access acc, bool user,
 
 /* soft_tlb.c */
 void tlb_install(struct smmu *m, uint32_t linear, const struct walk_result *w, bool user);
+void tlb_init(struct smmu *m);
 
 #endif /* BTVMM_SHADOW_MMU_INTERNAL_H */

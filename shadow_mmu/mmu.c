@@ -19,8 +19,7 @@ int smmu_init(struct smmu *m, struct guest_phys *phys, const struct smmu_hooks *
 		smmu_destroy(m);
 		return -ENOMEM;
 	}
-	m->tlb_used_count = TLB_USED_MAX + 1; /* no slot is known clean yet: flush all */
-	tlb_flush_all(m);
+	tlb_init(m);
 	return 0;
 }
 

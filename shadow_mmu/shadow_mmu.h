@@ -49,7 +49,6 @@ void *phys_ram_ptr(const struct guest_phys *phys, uint64_t gpa, uint64_t len);
 
 #define TLB_BITS 10
 #define TLB_SIZE (1u << TLB_BITS)
-#define TLB_USED_MAX 256 /* slots tracked for cheap flushes (soft_tlb.c) */
 /* A tag no probe can match: probes compare page-aligned values. */
 #define TLB_INVALID 0xffffffffu
 
@@ -127,11 +126,12 @@ struct smmu {
 	struct smmu_hooks hooks;
 	uint8_t tlb_flags[2][TLB_SIZE]; /* TLBF_* of each entry */
 	uint32_t tlb_large_count;	 /* entries with TLBF_LARGE */
-	/* The slots (priv << TLB_BITS | index) filled since the last full
-	 * flush, so that flushes and scans visit only those; a count above
-	 * TLB_USED_MAX means the list overflowed and everything is visited. */
-	uint16_t tlb_used[TLB_USED_MAX];
-	uint32_t tlb_used_count;
+	/* The slots (priv << TLB_BITS | index) that may hold an entry, global
+	 * and not, so that flushes and scans visit only those (soft_tlb.c). */
+	struct tlb_slot_list {
+		uint16_t slot[2 * TLB_SIZE];
+		uint32_t count;
+	} tlb_global_slots, tlb_local_slots;
 	/* Write watching, per RAM page: WATCH_* bits and, for guest page-table
 	 * pages, how many shadow structures were built from the page. */
 	uint8_t *watch;
@@ -249,6 +249,9 @@ void smmu_phys_write(struct smmu *m, uint64_t gpa, const void *buf, uint32_t len
 void smmu_protect_code_page(struct smmu *m, uint32_t gpa_page);
 void smmu_unprotect_code_page(struct smmu *m, uint32_t gpa_page);
 bool smmu_is_code_page(const struct smmu *m, uint32_t gpa_page);
+/* Does the software TLB map @linear's page, for this privilege, through a
+ * global entry (PTE.G with CR4.PGE), which a CR3 load keeps? */
+bool smmu_tlb_is_global(const struct smmu *m, uint32_t linear, bool user);
 /* Forget every code page (the translation cache was flushed). */
 void smmu_clear_code_pages(struct smmu *m);
 /* The monitor is about to write guest-physical [gpa, gpa + len) directly:

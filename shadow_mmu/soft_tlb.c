@@ -35,85 +35,82 @@ static void slot_clear(struct smmu *m, int p, uint32_t i)
 
 /*
  * Most flushes find few slots filled: a process that just ran touched tens
- * of pages, not 2048. The slots filled since the last full flush are listed
- * (each once, TLBF_LISTED), and flushes and scans visit only them, unless
- * the list overflowed, when they visit every slot.
+ * of pages, not 2048, and the kernel's global entries survive CR3 loads.
+ * Slots are listed when filled, global and non-global apart (each slot at
+ * most once per list), so a CR3 load visits only the non-global ones and a
+ * scan only the filled ones. A slot refilled with the other kind is in both
+ * lists; an emptied slot stays listed until the next flush of its list.
  */
-static bool used_overflowed(const struct smmu *m)
+static struct tlb_slot_list *slot_list(struct smmu *m, bool global)
 {
-	return m->tlb_used_count > TLB_USED_MAX;
+	return global ? &m->tlb_global_slots : &m->tlb_local_slots;
 }
 
-static void note_used(struct smmu *m, int p, uint32_t i)
+static void list_slot(struct smmu *m, bool global, int p, uint32_t i)
 {
-	if (m->tlb_flags[p][i] & TLBF_LISTED)
+	uint8_t bit = global ? TLBF_IN_GLOBAL_LIST : TLBF_IN_LOCAL_LIST;
+	struct tlb_slot_list *l = slot_list(m, global);
+
+	if (m->tlb_flags[p][i] & bit)
 		return;
-	m->tlb_flags[p][i] |= TLBF_LISTED;
-	if (m->tlb_used_count < TLB_USED_MAX)
-		m->tlb_used[m->tlb_used_count] = (uint16_t)((uint32_t)p << TLB_BITS | i);
-	if (m->tlb_used_count <= TLB_USED_MAX)
-		m->tlb_used_count++;
+	m->tlb_flags[p][i] |= bit;
+	l->slot[l->count++] = (uint16_t)((uint32_t)p << TLB_BITS | i);
 }
 
-/* Call @fn on every slot that may be filled: the listed ones, or all. */
+/* Call @fn on every slot that may hold an entry. */
 static void for_each_used(struct smmu *m, void (*fn)(struct smmu *, int, uint32_t, void *),
 			  void *arg)
 {
-	if (used_overflowed(m)) {
-		for (int p = 0; p < 2; p++)
-			for (uint32_t i = 0; i < TLB_SIZE; i++)
-				fn(m, p, i, arg);
-		return;
+	for (int g = 0; g < 2; g++) {
+		const struct tlb_slot_list *l = slot_list(m, g);
+
+		for (uint32_t k = 0; k < l->count; k++)
+			fn(m, l->slot[k] >> TLB_BITS, l->slot[k] & (TLB_SIZE - 1), arg);
 	}
-	for (uint32_t k = 0; k < m->tlb_used_count; k++)
-		fn(m, m->tlb_used[k] >> TLB_BITS, m->tlb_used[k] & (TLB_SIZE - 1), arg);
+}
+
+/* Every entry empty, whatever the memory held (smmu_init). */
+void tlb_init(struct smmu *m)
+{
+	for (int p = 0; p < 2; p++)
+		for (uint32_t i = 0; i < TLB_SIZE; i++)
+			entry_clear(&m->tlb.entry[p][i]);
+	memset(m->tlb_flags, 0, sizeof(m->tlb_flags));
+	m->tlb_global_slots.count = m->tlb_local_slots.count = 0;
+	m->tlb_large_count = 0;
+	new_epoch(m);
 }
 
 static void clear_slot_fn(struct smmu *m, int p, uint32_t i, void *arg)
 {
 	slot_clear(m, p, i);
-	m->tlb_flags[p][i] = 0; /* and no longer listed */
+	m->tlb_flags[p][i] = 0; /* and in no list */
 }
 
 void tlb_flush_all(struct smmu *m)
 {
 	for_each_used(m, clear_slot_fn, NULL);
-	m->tlb_used_count = 0;
+	m->tlb_global_slots.count = m->tlb_local_slots.count = 0;
 	m->tlb_large_count = 0;
 	new_epoch(m);
 	m->stats.tlb_flushes++;
 }
 
-static void clear_nonglobal_fn(struct smmu *m, int p, uint32_t i, void *arg)
-{
-	if (!(m->tlb_flags[p][i] & TLBF_GLOBAL))
-		clear_slot_fn(m, p, i, arg);
-}
-
-/* Relist the slots still filled after a partial flush (the global ones). */
-static void relist(struct smmu *m)
-{
-	bool scan_all = used_overflowed(m);
-	uint32_t n = scan_all ? 2 * TLB_SIZE : m->tlb_used_count;
-	uint16_t slots[2 * TLB_SIZE];
-
-	for (uint32_t k = 0; k < n; k++)
-		slots[k] = scan_all ? (uint16_t)k : m->tlb_used[k];
-	m->tlb_used_count = 0;
-	for (uint32_t k = 0; k < n; k++) {
-		int p = slots[k] >> TLB_BITS;
-		uint32_t i = slots[k] & (TLB_SIZE - 1);
-
-		m->tlb_flags[p][i] &= (uint8_t)~TLBF_LISTED;
-		if (m->tlb.entry[p][i].tag_read != TLB_INVALID)
-			note_used(m, p, i);
-	}
-}
-
 void tlb_flush_nonglobal(struct smmu *m)
 {
-	for_each_used(m, clear_nonglobal_fn, NULL);
-	relist(m);
+	struct tlb_slot_list *l = &m->tlb_local_slots;
+
+	for (uint32_t k = 0; k < l->count; k++) {
+		int p = l->slot[k] >> TLB_BITS;
+		uint32_t i = l->slot[k] & (TLB_SIZE - 1);
+
+		m->tlb_flags[p][i] &= (uint8_t)~TLBF_IN_LOCAL_LIST;
+		if (m->tlb_flags[p][i] & TLBF_GLOBAL)
+			list_slot(m, true, p, i); /* refilled global since */
+		else
+			slot_clear(m, p, i);
+	}
+	l->count = 0;
 	new_epoch(m);
 	m->stats.tlb_flushes++;
 }
@@ -171,8 +168,16 @@ void tlb_install(struct smmu *m, uint32_t linear, const struct walk_result *w, b
 	slot_clear_flags(m, user, tlb_index(linear));
 	m->tlb_flags[user][tlb_index(linear)] |=
 		(uint8_t)((w->global ? TLBF_GLOBAL : 0) | (w->large ? TLBF_LARGE : 0));
-	note_used(m, user, tlb_index(linear));
+	list_slot(m, w->global, user, tlb_index(linear));
 	if (w->large)
 		m->tlb_large_count++;
 	m->stats.tlb_fills++;
+}
+
+bool smmu_tlb_is_global(const struct smmu *m, uint32_t linear, bool user)
+{
+	uint32_t i = tlb_index(linear);
+
+	return m->tlb.entry[user][i].tag_read == (linear & PAGE_MASK) &&
+	       (m->tlb_flags[user][i] & TLBF_GLOBAL);
 }

@@ -60,10 +60,11 @@ struct branch_site {
 /*
  * The jump-cache lookup (layout in cache.h; the key is mode << 32 | eip),
  * refilling the branch's own cache on a hit:
- *	mov r9d, r8d ; shr r9d, 6 ; xor r9d, r8d ; and r9d, 63
- *	mov r10d, r8d ; shr r10d, 6 ; and r10d, 63 << 6 ; or r9d, r10d ; shl r9, 4
+ *	mov r9d, r8d ; shr r9d, 6 ; xor r9d, r8d ; and r9d, ADDR_MASK
+ *	mov r10d, r8d ; shr r10d, 12 - ADDR_BITS ; and r10d, PAGE_MASK << ADDR_BITS
+ *	or r9d, r10d ; shl r9, 4			 (jc_hash() in cache.h)
  *	mov r10, mode << 32 ; or r10, r8 ; cmp r10, [r15 + r9 + jc] ; jne miss
- *	mov r9, [r15 + r9 + jc + 8]
+ *	mov r9, [r15 + r9 + jc + 8] ; and r9, ~JC_GLOBAL
  *	mov r10, [r15 + map_epoch] ; lea r10, [r8 + r10]
  *	mov [rip + site.key], r10 ; mov [rip + site.host], r9 ; jmp r9
  */
@@ -87,6 +88,7 @@ static void emit_jc_lookup(struct block *b, struct code_buf *cb, uint32_t site)
 	emit_cmp_r64_m64(cb, T_TMP, hmem_bisd(HOST_VCPU, T_IDX, 0, jc));
 	miss = emit_jcc_rel8(cb, CC_NE);
 	emit_mov_r64_m64(cb, T_IDX, hmem_bisd(HOST_VCPU, T_IDX, 0, jc + 8));
+	emit_arith_r64_imm(cb, ARITH_AND, T_IDX, ~(int32_t)JC_GLOBAL); /* the code address */
 	emit_mov_r64_m64(cb, T_TMP, hmem_bd(HOST_VCPU, VCPU_OFF(map_epoch)));
 	emit_lea_r64(cb, T_TMP, hmem_bisd(T_ADDR, T_TMP, 0, 0));
 	block_data_ref(b, cb, OPC_MOV_EvGv | P_REXW, T_TMP, site);

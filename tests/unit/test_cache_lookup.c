@@ -244,7 +244,7 @@ static void test_jc_hash_keeps_a_page_in_one_run(void **state)
 {
 	const uint32_t run_len = 1u << JC_ADDR_BITS;
 
-	assert_int_equal(run_len, 64);
+	assert_int_equal(run_len, 128);
 	for (uint32_t page = 0; page < 0x200; page++) {
 		uint32_t base = page << 12;
 		uint32_t first = jc_hash(base) & ~(run_len - 1);
@@ -295,6 +295,50 @@ static void test_jc_clear_page_drops_only_that_page(void **state)
 	jc_clear(&jc);
 	for (uint32_t i = 0; i < JC_SIZE; i++)
 		assert_true(jc.entry[i].key == JC_EMPTY_KEY && !jc.entry[i].code);
+}
+
+/* A CR3 load with CR4.PGE keeps the entries of blocks from global pages,
+ * also when their slot once held the other kind. */
+static void test_jc_clear_nonglobal_keeps_global_blocks(void **state)
+{
+	struct tb *kernel = make_tb(0xc0001010, 0, 0, 0x1010, 1);
+	struct tb *user = make_tb(0x08049010, 0, 0, 0x5010, 2);
+	struct tb *user2 = make_tb(0x0804a020, 0, 0, 0x6020, 3);
+	struct tb *kernel2 = make_tb(0xc0002030, 0, 0, 0x2030, 4);
+
+	kernel->global = kernel2->global = true;
+	jc_insert(&jc, kernel);
+	jc_insert(&jc, user);
+	jc_clear_nonglobal(&jc);
+	assert_true(jc.entry[jc_hash(kernel->eip)].key == jc_key(0, kernel->eip));
+	assert_int_equal((uintptr_t)jc.entry[jc_hash(kernel->eip)].code,
+			 (uintptr_t)kernel->code | JC_GLOBAL);
+	assert_true(jc.entry[jc_hash(user->eip)].key == JC_EMPTY_KEY);
+	/* A global block's slot refilled with a user block, and back. */
+	jc_insert(&jc, user2);
+	jc_insert(&jc, kernel2);
+	user2->eip = kernel->eip; /* same slot as the kernel block */
+	jc_insert(&jc, user2);
+	jc_clear_nonglobal(&jc);
+	assert_true(jc.entry[jc_hash(kernel->eip)].key == JC_EMPTY_KEY);
+	assert_true(jc.entry[jc_hash(kernel2->eip)].key == jc_key(0, kernel2->eip));
+	/* Many blocks: each survives or not by its kind alone. */
+	for (uint32_t k = 0; k < 3000; k++) {
+		struct tb t = *kernel;
+
+		t.eip = 0xc1000000 + 0x40 * k;
+		t.global = k & 1;
+		jc_insert(&jc, &t);
+	}
+	jc_clear_nonglobal(&jc);
+	for (uint32_t i = 0; i < JC_SIZE; i++) {
+		const struct jc_entry *e = &jc.entry[i];
+
+		assert_true(e->key == JC_EMPTY_KEY || ((uintptr_t)e->code & JC_GLOBAL));
+	}
+	jc_clear(&jc);
+	for (uint32_t i = 0; i < JC_SIZE; i++)
+		assert_true(jc.entry[i].key == JC_EMPTY_KEY);
 }
 
 /* ---- Full flush ---- */
@@ -355,6 +399,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_jc_hash_keeps_a_page_in_one_run, reset_cache),
 	    cmocka_unit_test_setup(test_jc_insert_and_remove, reset_cache),
 	    cmocka_unit_test_setup(test_jc_clear_page_drops_only_that_page, reset_cache),
+	    cmocka_unit_test_setup(test_jc_clear_nonglobal_keeps_global_blocks, reset_cache),
 	    cmocka_unit_test_setup(test_flush_empties_everything_but_fixed_region, reset_cache),
 	};
 
