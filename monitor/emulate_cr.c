@@ -132,6 +132,7 @@ int emulate_invlpg(struct vcpu *v, const struct callout_insn *ci)
 	tlb_flush_page(&v->mmu, linear);
 	jc_clear_page(&v->jc, linear - v->seg[S_CS].base);
 	v->map_epoch += 1ull << 32; /* per-branch caches cannot be cleared by page */
+	v->global_epoch += 1ull << 32;
 	return CALLOUT_NEXT;
 }
 

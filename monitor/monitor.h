@@ -109,8 +109,11 @@ struct vcpu {
 	const void *fpu_ensure;	     /* called before guest FPU code: loads it, or returns */
 	/* Indirect branches keep a one-entry cache of (mapping epoch << 32 |
 	 * EIP) -> host code; the epoch moves on whenever EIP may come to mean
-	 * other code (CR3, paging, INVLPG, CS base or limit). */
+	 * other code (CR3, paging, INVLPG, CS base or limit). Branches in
+	 * blocks from global pages use global_epoch, which CR3 loads with
+	 * CR4.PGE leave alone, and cache only targets from global pages. */
 	uint64_t map_epoch;
+	uint64_t global_epoch;
 	const void *mem_site;	     /* slow-path bookkeeping between prepare/commit */
 	struct seg_fast seg_fast[6];
 	uint64_t thunk_scratch[4];   /* spill slots for the thunks */

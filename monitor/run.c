@@ -27,17 +27,6 @@ static void report_unsupported(struct vcpu *v, const struct xlat_result *r)
 	vm_request_stop(v->vm, EXIT_GUEST_FATAL, NULL);
 }
 
-/* Did the block's code come from global pages only (the fetch just filled
- * the TLB for them)? Its jump-cache entry may then outlive CR3 loads. */
-static bool code_is_global(struct vcpu *v, const struct tb *tb)
-{
-	uint32_t first = tb->cs_base + tb->eip, last = first + tb->guest_size - 1;
-	bool user = v->cpl == 3;
-
-	return smmu_tlb_is_global(&v->mmu, first, user) &&
-	       smmu_tlb_is_global(&v->mmu, last, user);
-}
-
 static struct tb *translate(struct vcpu *v)
 {
 	struct xlat_result r;
@@ -45,7 +34,6 @@ static struct tb *translate(struct vcpu *v)
 	for (;;) {
 		switch (translate_block(v->vm->xlat, v, &r)) {
 		case XLAT_OK:
-			r.tb->global = code_is_global(v, r.tb);
 			if (log_enabled(LOG_PERFMAP))
 				perf_map_add(r.tb);
 			return r.tb;

@@ -89,6 +89,7 @@ void vcpu_code_mappings_changed(struct vcpu *v)
 {
 	jc_clear(&v->jc);
 	v->map_epoch += 1ull << 32;
+	v->global_epoch += 1ull << 32;
 }
 
 void vcpu_user_mappings_changed(struct vcpu *v)

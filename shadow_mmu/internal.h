@@ -7,7 +7,6 @@
 #include "shadow_mmu/shadow_mmu.h"
 #include "monitor/x86.h"
 
-#define TLBF_GLOBAL 0x1 /* maps a global page: survives CR3 loads */
 #define TLBF_LARGE 0x2	/* a 4 KB piece of a 4 MB page */
 #define TLBF_IN_GLOBAL_LIST 0x4 /* the slot is in tlb_global_slots */
 #define TLBF_IN_LOCAL_LIST 0x8	/* the slot is in tlb_local_slots */

@@ -115,12 +115,19 @@ struct smmu_hooks {
 	void (*code_write)(void *opaque, uint32_t gpa_page);
 };
 
+/* tlb_flags bits other subsystems read (translated code tests TLBF_GLOBAL). */
+#define TLBF_GLOBAL 0x1 /* maps a global page: survives CR3 loads */
+
 struct smmu {
 	struct soft_tlb tlb;	/* probed by translated code: keep it first */
 	/* Translated code keeps a one-entry TLB per memory instruction, tagged
 	 * with (epoch << 32) | page; every flush or write-protection of the
-	 * software TLB moves the epoch on, which empties them all at once. */
+	 * software TLB moves the epoch on, which empties them all at once.
+	 * Blocks from global pages key theirs on global_epoch_tag instead,
+	 * cache only global entries, and so keep them across CR3 loads: every
+	 * change but a non-global flush moves it on. Neither is ever 0. */
 	uint64_t epoch_tag;
+	uint64_t global_epoch_tag;
 	uint32_t cr0, cr3, cr4; /* copies of the guest's paging controls */
 	struct guest_phys *phys;
 	struct smmu_hooks hooks;

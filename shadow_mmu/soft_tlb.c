@@ -18,6 +18,13 @@ static void entry_clear(struct tlb_entry *e)
 static void new_epoch(struct smmu *m)
 {
 	m->epoch_tag += 1ull << 32;
+	m->global_epoch_tag += 1ull << 32;
+}
+
+/* A non-global flush: only caches of non-global entries are stale. */
+static void new_local_epoch(struct smmu *m)
+{
+	m->epoch_tag += 1ull << 32;
 }
 
 static void slot_clear_flags(struct smmu *m, int p, uint32_t i)
@@ -111,7 +118,7 @@ void tlb_flush_nonglobal(struct smmu *m)
 			slot_clear(m, p, i);
 	}
 	l->count = 0;
-	new_epoch(m);
+	new_local_epoch(m);
 	m->stats.tlb_flushes++;
 }
 

@@ -157,6 +157,92 @@ static bool uses_fpu_state(const cs_insn *ci, const struct insn *in)
 	return in->opc_len == 2 && in->opc == 0xae && (in->modrm >> 6) != 3 && reg <= 3;
 }
 
+static bool is_rep_prefix(uint8_t b)
+{
+	return b == 0xf2 || b == 0xf3;
+}
+
+/*
+ * The CPU reads 66/F2/F3 in any order: the last F2/F3 selects an SSE
+ * instruction, over any 66. Capstone 4 honours only the one just before the
+ * opcode (F3 2E 0F 2C E4 is CVTTSS2SI ESP,XMM4 to the CPU, CVTTPS2PI
+ * MM4,XMM4 to Capstone, and the host, running the copy, clobbered RSP).
+ * Reorder the prefixes, which changes nothing for the CPU, so that Capstone
+ * sees what the host will run: in the 0F map 66 then F2/F3 last, elsewhere
+ * F2/F3 then 66 last (Capstone takes 66 F3 A5 for REP MOVSD). Every F2/F3
+ * becomes the last one, so no CPU can read a pair differently either.
+ */
+static void canonical_prefixes(uint8_t *b, unsigned n)
+{
+	uint8_t out[16], rep = 0;
+	unsigned p = 0, k = 0;
+	bool map_0f;
+
+	for (; p < n && is_legacy_prefix(b[p]); p++)
+		if (is_rep_prefix(b[p]))
+			rep = b[p];
+	if (p == n)
+		return;
+	map_0f = b[p] == 0x0f;
+	for (unsigned i = 0; i < p; i++)
+		if (b[i] != 0x66 && !is_rep_prefix(b[i]))
+			out[k++] = b[i];
+	for (int pass = 0; pass < 2; pass++) {
+		bool opsize = (pass == 0) == map_0f; /* this pass places the 66s */
+
+		for (unsigned i = 0; i < p; i++)
+			if (opsize ? b[i] == 0x66 : is_rep_prefix(b[i]))
+				out[k++] = opsize ? 0x66 : rep;
+	}
+	memcpy(b, out, p);
+}
+
+static bool simd_group(const cs_insn *ci)
+{
+	for (int i = 0; i < ci->detail->groups_count; i++) {
+		uint8_t g = ci->detail->groups[i];
+
+		if (g == X86_GRP_MMX || g == X86_GRP_SSE1 || g == X86_GRP_SSE2 ||
+		    g == X86_GRP_SSE3 || g == X86_GRP_SSSE3 || g == X86_GRP_SSE41 ||
+		    g == X86_GRP_SSE42 || g == X86_GRP_SSE4A || g == X86_GRP_3DNOW)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Capstone 4 ignores the mandatory prefixes in 16-bit mode (66 0F 7F /m is
+ * MOVQ m64,mm to it, MOVDQA m128,xmm to the CPU: a 16-byte store probed as
+ * 8). An MMX/SSE instruction of 16-bit code with 66/F2/F3 is decoded in
+ * 32-bit mode with the address size toggled instead (a 67 added, or its 67s
+ * dropped): the same operands. Returns the decoding's length minus the
+ * instruction's, or 0 (then @ci is garbage: decode again).
+ */
+static int simd16_as_32(csh cs32, const uint8_t *b, unsigned len, uint64_t address,
+			cs_insn *ci)
+{
+	uint8_t tmp[17];
+	const uint8_t *code = tmp;
+	unsigned p = 0, n = 0, n67 = 0, nmand = 0;
+	size_t size;
+
+	for (; p < len && is_legacy_prefix(b[p]); p++) {
+		n67 += b[p] == 0x67;
+		nmand += b[p] == 0x66 || is_rep_prefix(b[p]);
+	}
+	if (p == len || b[p] != 0x0f || !nmand)
+		return 0;
+	if (!n67)
+		tmp[n++] = 0x67;
+	for (unsigned i = 0; i < len; i++)
+		if (i >= p || b[i] != 0x67)
+			tmp[n++] = b[i];
+	size = n;
+	if (!cs_disasm_iter(cs32, &code, &size, &address, ci) || ci->size != n || !simd_group(ci))
+		return 0;
+	return (int)n - (int)len;
+}
+
 /*
  * F3 0F BC/BD are TZCNT/LZCNT on CPUs with BMI1/ABM - this host among them -
  * but a P6 ignores the F3 and runs BSF/BSR. Decode them without the F3
@@ -187,26 +273,36 @@ bool decode_insn(struct xlat *x, cs_insn *ci, const uint8_t *bytes, unsigned ava
 		 uint32_t eip, uint32_t mode, struct insn *in)
 {
 	bool code16 = mode & MODE_CODE16;
-	const uint8_t *code = bytes;
+	uint8_t canon[15];
+	const uint8_t *code = canon;
 	size_t size = avail > 15 ? 15 : avail;
 	uint64_t address = eip;
+	int shift = 0; /* ModRM's offset in in->bytes minus Capstone's */
 
 	csh cs = code16 ? x->cs16 : x->cs32;
 
 	memset(in, 0, sizeof(*in));
+	memcpy(canon, bytes, size);
+	canonical_prefixes(canon, (unsigned)size);
 	if (!cs_disasm_iter(cs, &code, &size, &address, ci))
 		return false;
 	in->len = (uint8_t)ci->size;
-	memcpy(in->bytes, bytes, in->len);
-	if (p6_bit_scan(bytes, in->len, eip, ci, cs))
-		in->drop_rep = true;
+	memcpy(in->bytes, canon, in->len);
+	if (code16) {
+		shift = -simd16_as_32(x->cs32, in->bytes, in->len, eip, ci);
+		code = in->bytes, size = in->len, address = eip;
+		if (!shift && !cs_disasm_iter(cs, &code, &size, &address, ci))
+			return false;
+	}
+	if (p6_bit_scan(in->bytes, in->len, eip, ci, cs))
+		in->drop_rep = true, shift = 1; /* the F3 moved ModRM */
 	in->cs = ci;
 	in->eip = eip;
 	in->id = ci->id;
 	decode_prefixes(in);
 	decode_opcode(in, &ci->detail->x86);
-	if (in->drop_rep && in->modrm_off >= 0)
-		in->modrm_off++, in->modrm = in->bytes[in->modrm_off]; /* the F3 moved it */
+	if (shift && in->modrm_off >= 0)
+		in->modrm_off = (int8_t)(in->modrm_off + shift), in->modrm = in->bytes[in->modrm_off];
 	in->code16 = code16;
 	in->opsize = (uint8_t)((code16 != in->opsize_prefix) ? 2 : 4);
 	in->addrsize = (uint8_t)((code16 != in->addrsize_prefix) ? 2 : 4);

@@ -39,7 +39,8 @@ static inline uint32_t cb_offset(const struct code_buf *cb)
 	return (uint32_t)(cb->ptr - cb->start);
 }
 
-/* A host memory operand: [base + index << shift + disp]. */
+/* A host memory operand: [base + index << shift + disp], shift 0-3 (the SIB
+ * scales 1, 2, 4, 8; there is no other). */
 struct hmem {
 	int8_t base;  /* enum host_reg or NO_REG */
 	int8_t index; /* enum host_reg or NO_REG (never RSP) */

@@ -64,14 +64,31 @@ struct branch_site {
  *	mov r10d, r8d ; shr r10d, 12 - ADDR_BITS ; and r10d, PAGE_MASK << ADDR_BITS
  *	or r9d, r10d ; shl r9, 4			 (jc_hash() in cache.h)
  *	mov r10, mode << 32 ; or r10, r8 ; cmp r10, [r15 + r9 + jc] ; jne miss
- *	mov r9, [r15 + r9 + jc + 8] ; and r9, ~JC_GLOBAL
- *	mov r10, [r15 + map_epoch] ; lea r10, [r8 + r10]
- *	mov [rip + site.key], r10 ; mov [rip + site.host], r9 ; jmp r9
+ *	mov r9, [r15 + r9 + jc + 8] ; [global block: test r9d, JC_GLOBAL ; jz 1f]
+ *	and r9, ~JC_GLOBAL ; mov r10, [r15 + epoch] ; lea r10, [r8 + r10]
+ *	mov [rip + site.key], r10 ; mov [rip + site.host], r9
+ * 1:	(and r9, ~JC_GLOBAL) ; jmp r9
  */
+/* The epoch a branch's own cache is keyed with: see vcpu->global_epoch. */
+static int32_t site_epoch_offset(const struct block *b)
+{
+	return b->tb->global ? VCPU_OFF(global_epoch) : VCPU_OFF(map_epoch);
+}
+
+/* Refill the branch's own cache with the target in R9, keyed on R8. */
+static void emit_site_fill(struct block *b, struct code_buf *cb, uint32_t site)
+{
+	emit_mov_r64_m64(cb, T_TMP, hmem_bd(HOST_VCPU, site_epoch_offset(b)));
+	emit_lea_r64(cb, T_TMP, hmem_bisd(T_ADDR, T_TMP, 0, 0));
+	block_data_ref(b, cb, OPC_MOV_EvGv | P_REXW, T_TMP, site);
+	block_data_ref(b, cb, OPC_MOV_EvGv | P_REXW, T_IDX,
+		       site + (uint32_t)offsetof(struct branch_site, host));
+}
+
 static void emit_jc_lookup(struct block *b, struct code_buf *cb, uint32_t site)
 {
 	int32_t jc = VCPU_OFF(jc.entry);
-	uint8_t *miss;
+	uint8_t *miss, *not_global = NULL;
 
 	emit_flags_save(cb);
 	emit_mov_r32_r32(cb, T_IDX, T_ADDR);
@@ -88,12 +105,18 @@ static void emit_jc_lookup(struct block *b, struct code_buf *cb, uint32_t site)
 	emit_cmp_r64_m64(cb, T_TMP, hmem_bisd(HOST_VCPU, T_IDX, 0, jc));
 	miss = emit_jcc_rel8(cb, CC_NE);
 	emit_mov_r64_m64(cb, T_IDX, hmem_bisd(HOST_VCPU, T_IDX, 0, jc + 8));
+	if (b->tb->global) {
+		/* Only a target from global pages outlives CR3 loads. */
+		emit_modrm_reg(cb, OPC_GRP3_Ev, 0, T_IDX); /* test r9d, JC_GLOBAL */
+		emit_u32(cb, JC_GLOBAL);
+		not_global = emit_jcc_rel8(cb, CC_E);
+	}
 	emit_arith_r64_imm(cb, ARITH_AND, T_IDX, ~(int32_t)JC_GLOBAL); /* the code address */
-	emit_mov_r64_m64(cb, T_TMP, hmem_bd(HOST_VCPU, VCPU_OFF(map_epoch)));
-	emit_lea_r64(cb, T_TMP, hmem_bisd(T_ADDR, T_TMP, 0, 0));
-	block_data_ref(b, cb, OPC_MOV_EvGv | P_REXW, T_TMP, site);
-	block_data_ref(b, cb, OPC_MOV_EvGv | P_REXW, T_IDX,
-		       site + (uint32_t)offsetof(struct branch_site, host));
+	emit_site_fill(b, cb, site);
+	if (not_global) {
+		patch_rel8(not_global, cb->ptr);
+		emit_arith_r64_imm(cb, ARITH_AND, T_IDX, ~(int32_t)JC_GLOBAL);
+	}
 	emit_flags_restore(cb);
 	emit_jmp_r64(cb, T_IDX);
 	if (miss)
@@ -119,7 +142,7 @@ static uint32_t new_branch_site(struct block *b)
  * Jump to the block for guest EIP in R8D. First the branch's own cache of
  * its last target, compared without touching the flags (the difference of
  * the keys goes through RCX for a JRCXZ):
- *	mov r9, [r15 + map_epoch] ; lea r9, [r8 + r9]	 key = epoch << 32 | eip
+ *	mov r9, [r15 + epoch] ; lea r9, [r8 + r9]	 key = epoch << 32 | eip
  *	mov r10, [rip + site.key] ; not r10 ; lea r9, [r9 + r10 + 1]
  *	xchg r9, rcx ; jrcxz hit ; xchg r9, rcx ; jmp <jump-cache lookup>
  * hit:	xchg r9, rcx ; jmp [rip + site.host]
@@ -131,7 +154,7 @@ void emit_indirect_jump(struct block *b, struct code_buf *cb)
 	uint32_t site = new_branch_site(b);
 	uint8_t *hit, *to_lookup = NULL;
 
-	emit_mov_r64_m64(cb, T_IDX, hmem_bd(HOST_VCPU, VCPU_OFF(map_epoch)));
+	emit_mov_r64_m64(cb, T_IDX, hmem_bd(HOST_VCPU, site_epoch_offset(b)));
 	emit_lea_r64(cb, T_IDX, hmem_bisd(T_ADDR, T_IDX, 0, 0));
 	block_data_ref(b, cb, OPC_MOV_GvEv | P_REXW, T_TMP, site);
 	emit_not_r64(cb, T_TMP);

@@ -182,25 +182,36 @@ static void emit_alignment_check(struct block *b, const struct mem_op *op, bool 
  *	mov r10d, r8d ; or r10, [r15 + epoch] ; sub r10, [rip + site.tag]
  *	cmp r10, PAGE_SIZE - size ; ja cold ; add r8, [rip + site.addend]
  * R10 is then the first byte's offset in the cached page. Any other page,
- * another epoch, an empty site (tag ~0; the epoch is never 0, smmu_init's
- * flush advances it) or an access running past the end of the page gives a
- * larger difference, or a negative one, which is larger unsigned. On a
- * miss, the cold code probes the software TLB, indexed by the first byte
- * and tagged with the page of the last, so that page-crossing accesses miss
- * there too, and refills the site from it:
+ * another epoch, an empty site (tag ~0; epochs are never 0) or an access
+ * running past the end of the page gives a larger difference, or a
+ * negative one, which is larger unsigned. On a miss, the cold code probes
+ * the software TLB, indexed by the first byte and tagged with the page of
+ * the last, so that page-crossing accesses miss there too, and refills the
+ * site from it:
  *	lea r10d, [r8 + size-1] ; and r10d, PAGE_MASK ; or r10, [r15 + epoch]
  *	mov r9d, r8d ; shr r9d, 8 ; and r9d, (TLB_SIZE-1) << 4
- *	cmp r10d, [r15 + r9 + tlb.tag] ; jne miss ; mov r9, [r15 + r9 + tlb.addend]
- *	mov [rip + site.tag], r10 ; mov [rip + site.addend], r9 ; add r8, r9
+ *	cmp r10d, [r15 + r9 + tlb.tag] ; jne miss
+ *	[shr r9d, 4 ; test byte [r15 + r9 + tlb_flags], TLBF_GLOBAL ; jz no_fill
+ *	 shl r9, 4]
+ *	mov r9, [r15 + r9 + tlb.addend]
+ *	mov [rip + site.tag], r10 ; mov [rip + site.addend], r9
+ *	add r8, r9 ; jmp back
+ * Blocks from global pages (the kernel's) use the global epoch, which CR3
+ * loads leave alone, and so may cache only global TLB entries (the test in
+ * brackets): their accesses to user pages always take the TLB probe.
  */
+static int32_t site_epoch(const struct block *b)
+{
+	return b->tb->global ? VCPU_OFF(mmu.global_epoch_tag) : VCPU_OFF(mmu.epoch_tag);
+}
+
 static void emit_site_probe(struct block *b, const struct mem_op *op, uint32_t site,
 			    uint32_t cold_site)
 {
 	struct code_buf *cb = &b->hot;
 
 	emit_mov_r32_r32(cb, T_TMP, T_ADDR);
-	emit_modrm_mem(cb, 0x0b | P_REXW, T_TMP,
-		       hmem_bd(HOST_VCPU, VCPU_OFF(mmu.epoch_tag))); /* or r10, [epoch] */
+	emit_modrm_mem(cb, 0x0b | P_REXW, T_TMP, hmem_bd(HOST_VCPU, site_epoch(b))); /* or */
 	block_data_ref(b, cb, OPC_SUB_GvEv | P_REXW, T_TMP, site);
 	emit_arith_r64_imm(cb, ARITH_CMP, T_TMP, (int32_t)(PAGE_SIZE - op->size));
 	block_jmp_to_cold(b, cb, CC_A, true, cold_site);
@@ -208,16 +219,22 @@ static void emit_site_probe(struct block *b, const struct mem_op *op, uint32_t s
 		       site + (uint32_t)offsetof(struct site_cache, addend));
 }
 
-/* R10 = the access's TLB tag: (epoch << 32) | page of its last byte. */
-static void emit_tlb_tag(struct code_buf *cb, const struct mem_op *op)
+/* R10 = the access's site tag: (epoch << 32) | page of its last byte. */
+static void emit_tlb_tag(struct block *b, struct code_buf *cb, const struct mem_op *op)
 {
 	if (op->size == 1)
 		emit_mov_r32_r32(cb, T_TMP, T_ADDR);
 	else
 		emit_lea_r32(cb, T_TMP, hmem_bd(T_ADDR, op->size - 1));
 	emit_and_r32_imm(cb, T_TMP, PAGE_MASK);
-	emit_modrm_mem(cb, 0x0b | P_REXW, T_TMP,
-		       hmem_bd(HOST_VCPU, VCPU_OFF(mmu.epoch_tag))); /* or r10, [epoch] */
+	emit_modrm_mem(cb, 0x0b | P_REXW, T_TMP, hmem_bd(HOST_VCPU, site_epoch(b))); /* or */
+}
+
+/* With R9 = the TLB index * 16: mov r9, [r15 + r9 + tlb.addend] ; add r8, r9 */
+static void emit_tlb_addend_add(struct code_buf *cb, int32_t tlb)
+{
+	emit_mov_r64_m64(cb, T_IDX, hmem_bisd(HOST_VCPU, T_IDX, 0, tlb + 8));
+	emit_modrm_reg(cb, OPC_ADD_EvGv | P_REXW, T_IDX, T_ADDR); /* add r8, r9 */
 }
 
 /* The cold second level: the software TLB; returns its miss label. */
@@ -227,24 +244,38 @@ static uint32_t emit_tlb_probe(struct block *b, const struct mem_op *op, uint32_
 	struct code_buf *cb = &b->cold;
 	int32_t tlb = TLB_OFF(b->user);
 	int32_t tag = tlb + (op->access & MA_W ? 4 : 0);
+	int32_t flags = VCPU_OFF(mmu.tlb_flags) + (b->user ? (int32_t)TLB_SIZE : 0);
+	uint8_t *to_miss, *no_fill = NULL;
 	uint32_t miss;
-	uint8_t *to_miss;
 
-	emit_tlb_tag(cb, op);
+	emit_tlb_tag(b, cb, op);
 	emit_mov_r32_r32(cb, T_IDX, T_ADDR);
 	emit_shr_r32_imm(cb, T_IDX, PAGE_SHIFT - TLB_ENTRY_SHIFT);
 	emit_and_r32_imm(cb, T_IDX, (TLB_SIZE - 1) << TLB_ENTRY_SHIFT);
 	emit_cmp_r32_m32(cb, T_TMP, hmem_bisd(HOST_VCPU, T_IDX, 0, tag));
 	to_miss = emit_jcc_rel32(cb, CC_NE, NULL);
+	if (b->tb->global) {
+		/* shr r9d, 4 ; test byte [r15 + r9 + flags], TLBF_GLOBAL ; jz no_fill */
+		emit_shr_r32_imm(cb, T_IDX, TLB_ENTRY_SHIFT);
+		emit_modrm_mem(cb, 0xf6, 0, hmem_bisd(HOST_VCPU, T_IDX, 0, flags));
+		emit_byte(cb, TLBF_GLOBAL);
+		no_fill = emit_jcc_rel8(cb, CC_E);
+		emit_shl_r64_imm(cb, T_IDX, TLB_ENTRY_SHIFT);
+	}
 	emit_mov_r64_m64(cb, T_IDX, hmem_bisd(HOST_VCPU, T_IDX, 0, tlb + 8));
 	block_data_ref(b, cb, OPC_MOV_EvGv | P_REXW, T_TMP, site);
 	block_data_ref(b, cb, OPC_MOV_EvGv | P_REXW, T_IDX,
 		       site + (uint32_t)offsetof(struct site_cache, addend));
 	emit_modrm_reg(cb, OPC_ADD_EvGv | P_REXW, T_IDX, T_ADDR); /* add r8, r9 */
 	block_jmp_to_hot(b, cb, resume);
+	if (no_fill) {
+		patch_rel8(no_fill, cb->ptr);
+		emit_shl_r64_imm(cb, T_IDX, TLB_ENTRY_SHIFT);
+		emit_tlb_addend_add(cb, tlb);
+		block_jmp_to_hot(b, cb, resume);
+	}
 	miss = cb_offset(cb);
-	if (to_miss)
-		patch_rel32(to_miss, cb->ptr);
+	patch_rel32(to_miss, cb->ptr);
 	return miss;
 }
 

@@ -34,6 +34,17 @@ struct code_window {
 /* Code may be fetched only up to CS's limit: #GP(0) past it. */
 static const struct mmu_fault limit_fault = { .vector = EXC_GP };
 
+/* Did the code come from global pages only (PTE.G with CR4.PGE; the fetch
+ * just filled the TLB for them)? Such a block's jump-cache entry and its
+ * branches' caches survive CR3 loads, as the mappings do. */
+static bool code_is_global(struct vcpu *v, const struct code_window *w, uint32_t eip, bool user)
+{
+	uint32_t linear = v->seg[S_CS].base + eip;
+
+	return smmu_tlb_is_global(&v->mmu, linear, user) &&
+	       (!w->second_len || smmu_tlb_is_global(&v->mmu, linear + w->first_len, user));
+}
+
 static bool fetch_window(struct vcpu *v, uint32_t eip, bool user, struct code_window *w,
 			 struct mmu_fault *fault)
 {
@@ -345,6 +356,7 @@ enum xlat_status translate_block(struct xlat *x, struct vcpu *v, struct xlat_res
 	b->tb = tb_alloc(x->cache, b->n_insns);
 	if (!b->tb)
 		return r->status = XLAT_CACHE_FULL;
+	b->tb->global = code_is_global(v, &w, eip, b->user);
 	if (assemble(x, b, &w, eip, r) != XLAT_OK)
 		return r->status;
 	tb_commit(x->cache, b->tb);
